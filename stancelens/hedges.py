@@ -1,0 +1,229 @@
+"""Hedge detection (v1, rules): typed cue spans, the attributed source and a hedge score.
+
+Rules read the shared spaCy parse of each sentence, so context decides: "may" is a cue only
+as a modal (not the month), "around" and "about" only before a number (not "around the
+city"), "could not" states inability rather than possibility, "appear" hedges only with a
+complement ("appears to be", not "appeared in court"), and "possible" not in "as soon as
+possible". A sentence's score combines its cues' weights as independent evidence,
+`1 - prod(1 - w)`, so two weak cues outweigh one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+from .document import Article, Sentence
+from .schema import HedgeType
+
+# Cue words by type, with weights: how much each one alone lowers commitment.
+_MODALS = {"may": 0.55, "might": 0.55, "could": 0.45}
+_EVIDENTIAL_VERBS = {
+    form: 0.6
+    for lemma in ("suggest", "indicate", "imply", "hint", "seem", "appear", "suspect", "speculate", "believe",
+                  "presume", "assume")
+    for form in (lemma, lemma + "s", lemma + "ed", lemma.rstrip("e") + "ing", lemma + "d")
+}
+_NEEDS_COMPLEMENT = {"seem", "seems", "seemed", "seeming", "appear", "appears", "appeared", "appearing"}
+_EVIDENTIAL_ADVERBS = {
+    "apparently": 0.6, "reportedly": 0.6, "allegedly": 0.6, "purportedly": 0.6, "supposedly": 0.6,
+    "seemingly": 0.6, "ostensibly": 0.5, "arguably": 0.5,
+}
+_PROBABILITY = {
+    "likely": 0.6, "unlikely": 0.6, "probably": 0.65, "probable": 0.6, "possibly": 0.65, "possible": 0.5,
+    "possibility": 0.5, "possibilities": 0.5, "potentially": 0.6, "potential": 0.4, "perhaps": 0.65,
+    "maybe": 0.65, "presumably": 0.6, "conceivably": 0.6, "plausibly": 0.5, "plausible": 0.45,
+    "uncertain": 0.5, "unclear": 0.5, "doubtful": 0.5, "chance": 0.4, "chances": 0.4,
+}
+_APPROX_ALWAYS = {
+    "approximately": 0.45, "roughly": 0.45, "circa": 0.45, "estimate": 0.45, "estimates": 0.45,
+    "estimated": 0.45, "approximate": 0.4,
+}
+_APPROX_BEFORE_NUMBER = {"around": 0.4, "about": 0.4, "some": 0.35, "nearly": 0.35, "almost": 0.35, "up": 0.3}
+_CONDITIONALS = {"if": 0.25, "unless": 0.25, "whether": 0.2}
+_REPORTING_VERBS = {
+    form
+    for lemma in ("say", "report", "claim", "warn", "cite", "state", "allege", "tell", "note", "argue", "add",
+                  "insist", "contend", "assert", "maintain", "estimate", "predict", "caution", "fear", "expect",
+                  "acknowledge", "admit", "announce", "confirm", "deny")
+    for form in (lemma, lemma + "s", lemma + "ed", lemma + "d", lemma.rstrip("e") + "ing")
+} | {"said", "told", "says"}
+_ATTRIBUTION_WEIGHT = 0.25
+_WEASEL_WEIGHT = 0.5
+# Sources that name no one: "experts say", "reports suggest". Attribution to them is a hedge.
+_VAGUE_SOURCES = {
+    "expert", "experts", "analyst", "analysts", "observer", "observers", "critic", "critics", "official",
+    "officials", "source", "sources", "report", "reports", "people", "many", "some", "others", "scientists",
+    "researchers", "studies", "study", "commentators", "insiders", "witnesses", "residents", "media",
+    "diplomats", "authorities", "rumours", "rumors", "speculation",
+}
+_SOURCE_NOUNS = _VAGUE_SOURCES | {
+    "government", "ministry", "military", "forces", "spokesman", "spokeswoman", "spokesperson", "agency",
+    "police", "army", "intelligence", "president", "minister", "leader", "leaders", "survey", "poll",
+    "statement", "newspaper", "paper", "investigators", "prosecutors", "lawmakers", "campaign", "company",
+}
+_ACTOR_ENTS = {"PERSON", "ORG", "NORP", "GPE"}
+_MODIFIER_DEPS = {"compound", "amod", "nummod", "poss", "nmod", "npadvmod"}
+_NEGATIONS = {"not", "n't", "never"}
+
+
+@dataclass(frozen=True)
+class CueHit:
+    start: int
+    end: int
+    type: HedgeType
+    weight: float
+
+
+@dataclass(frozen=True)
+class SentenceHedges:
+    sentence: int
+    score: float
+    cues: list[CueHit]
+    source: tuple[int, int] | None
+
+
+def _is_number(tok: Token) -> bool:
+    return tok.like_num or tok.tag_ == "CD"
+
+
+def _before_number(tok: Token) -> bool:
+    doc = tok.doc
+    i = tok.i + 1
+    if tok.lower_ == "up":  # "up to 500"
+        if i < len(doc) and doc[i].lower_ == "to":
+            i += 1
+        else:
+            return False
+    while i < len(doc) and (doc[i].is_currency or doc[i].lower_ in {"a", "an"}):
+        i += 1
+    return i < len(doc) and _is_number(doc[i])
+
+
+def _negated_after(tok: Token) -> bool:
+    doc = tok.doc
+    return any(doc[j].lower_ in _NEGATIONS for j in range(tok.i + 1, min(tok.i + 3, len(doc))))
+
+
+def _has_complement(tok: Token) -> bool:
+    return any(c.dep_ in {"xcomp", "acomp", "attr", "ccomp", "oprd"} for c in tok.children) or any(
+        c.lower_ in {"as", "like"} for c in tok.children
+    )
+
+
+def _in_as_possible(tok: Token) -> bool:
+    """'as soon as possible', 'as much as possible': a fixed phrase, not a hedge."""
+    return any(tok.doc[j].lower_ == "as" for j in range(max(0, tok.i - 3), tok.i))
+
+
+def classify_token(tok: Token) -> tuple[HedgeType, float] | None:
+    """The hedge type and weight of a single token in context, or None."""
+    low = tok.lower_
+    if low in _MODALS and tok.tag_ == "MD":
+        if low == "could" and _negated_after(tok):
+            return None
+        return HedgeType.modal, _MODALS[low]
+    if low in _EVIDENTIAL_VERBS and tok.pos_ in {"VERB", "AUX"}:
+        if low in _NEEDS_COMPLEMENT and not _has_complement(tok):
+            return None
+        return HedgeType.evidential, _EVIDENTIAL_VERBS[low]
+    if low in _EVIDENTIAL_ADVERBS:
+        return HedgeType.evidential, _EVIDENTIAL_ADVERBS[low]
+    if low in _PROBABILITY:
+        if low == "possible" and _in_as_possible(tok):
+            return None
+        return HedgeType.probability, _PROBABILITY[low]
+    if low in _APPROX_ALWAYS:
+        return HedgeType.approximator, _APPROX_ALWAYS[low]
+    if low in _APPROX_BEFORE_NUMBER and _before_number(tok):
+        return HedgeType.approximator, _APPROX_BEFORE_NUMBER[low]
+    if low in _CONDITIONALS and tok.dep_ == "mark":
+        return HedgeType.conditional, _CONDITIONALS[low]
+    return None
+
+
+def _source_phrase(head: Token) -> tuple[Token, Token] | None:
+    """The noun phrase a claim is attributed to, headed by `head`, or None if it names no source."""
+    if head.pos_ == "PRON" or head.pos_ not in {"NOUN", "PROPN"}:
+        return None
+    left = head
+    for child in reversed(list(head.lefts)):
+        if child.dep_ in _MODIFIER_DEPS and child.i == left.i - 1:
+            left = child
+        else:
+            break
+    # Keep modifiers that chain further left ("Ukrainian special forces").
+    while left.i > 0 and left.doc[left.i - 1].head in {head, left} and left.doc[left.i - 1].dep_ in _MODIFIER_DEPS:
+        left = left.doc[left.i - 1]
+    tokens = left.doc[left.i : head.i + 1]
+    named = any(t.ent_type_ in _ACTOR_ENTS for t in tokens)
+    if not named and head.lower_ not in _SOURCE_NOUNS and head.pos_ != "PROPN":
+        return None
+    return left, head
+
+
+def _is_vague(left: Token, head: Token) -> bool:
+    tokens = left.doc[left.i : head.i + 1]
+    return head.lower_ in _VAGUE_SOURCES and not any(t.ent_type_ in {"PERSON", "ORG"} for t in tokens)
+
+
+def find_source(tok: Token) -> tuple[Token, Token] | None:
+    """Who a reporting or evidential verb attributes its content to: subject, agent or 'according to'."""
+    if tok.lower_ == "according":
+        for child in tok.children:
+            for grandchild in child.children if child.lower_ == "to" else ():
+                if grandchild.dep_ == "pobj":
+                    return _source_phrase(grandchild)
+        return None
+    for child in tok.children:
+        if child.dep_ == "nsubj":
+            return _source_phrase(child)
+        if child.dep_ == "agent":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return _source_phrase(pobj)
+    return None
+
+
+def _without_overlaps(cues: list[CueHit]) -> list[CueHit]:
+    """One cue per stretch of text: where cues overlap, the heavier one stays."""
+    kept: list[CueHit] = []
+    for cue in sorted(cues, key=lambda c: -c.weight):
+        if all(cue.end <= k.start or cue.start >= k.end for k in kept):
+            kept.append(cue)
+    return sorted(kept, key=lambda c: c.start)
+
+
+class HedgeDetector:
+    version = "rules-1"
+
+    def detect_sentence(self, sentence: Sentence) -> SentenceHedges:
+        cues: list[CueHit] = []
+        source: tuple[int, int] | None = None
+        base = sentence.offset
+        for tok in sentence.span:
+            hit = classify_token(tok)
+            is_reporting = tok.lower_ in _REPORTING_VERBS and tok.pos_ == "VERB" or tok.lower_ == "according"
+            found = find_source(tok) if hit and hit[0] is HedgeType.evidential or is_reporting else None
+            if hit:
+                cues.append(CueHit(base + tok.idx, base + tok.idx + len(tok.text), hit[0], hit[1]))
+            if found:
+                left, head = found
+                span = (base + left.idx, base + head.idx + len(head.text))
+                source = source or span
+                if is_reporting and not hit:
+                    end_tok = tok.doc[tok.i + 1] if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) else tok
+                    weight = _WEASEL_WEIGHT if _is_vague(left, head) else _ATTRIBUTION_WEIGHT
+                    cues.append(CueHit(base + tok.idx, base + end_tok.idx + len(end_tok.text), HedgeType.attribution, weight))
+                elif _is_vague(left, head):
+                    # "Reports suggest": the vague source itself is a second, attribution cue.
+                    cues.append(CueHit(span[0], span[1], HedgeType.attribution, _WEASEL_WEIGHT))
+        cues = _without_overlaps(cues)
+        remaining = 1.0
+        for cue in cues:
+            remaining *= 1.0 - cue.weight
+        return SentenceHedges(sentence.index, round(1.0 - remaining, 4), cues, source)
+
+    def __call__(self, article: Article) -> list[SentenceHedges]:
+        return [self.detect_sentence(s) for s in article.sentences]

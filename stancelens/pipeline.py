@@ -1,0 +1,259 @@
+"""The analysis pipeline: the one code path behind the library, the CLI and the API.
+
+Stages run in order over one shared `Article`: normalise, sections, sentences and entities,
+encode (once), then summaries, hedges and stances, which only read what came before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+from . import __version__
+from .config import Settings, get_settings
+from .document import Article, SectionNode
+from .encoder import SentenceEncoder
+from .errors import EmptyTextError, InputError, TextTooLongError, TooManyItemsError
+from .hedges import HedgeDetector, SentenceHedges
+from .linguistics import Linguistics
+from .normalize import normalize
+from .schema import (
+    AnalysisResult,
+    AnalyzeOptions,
+    ContentType,
+    Cue,
+    HedgedClaim,
+    ModelInfo,
+    Section,
+    Span,
+    Summary,
+)
+from .sections import build_sections
+from .stance import ClaimStanceScorer, TargetStanceScorer
+from .summarize import Summarizer, make_summarizer
+from .targets import discover_targets, find_mentions, user_target
+
+DEFAULT_SUMMARY_SENTENCES = 3
+DEFAULT_SECTION_SUMMARY_SENTENCES = 2
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.ms[name] = round((time.perf_counter() - t0) * 1000, 2)
+
+
+def _summary_length(options: AnalyzeOptions, n_sentences: int, default: int) -> int:
+    if options.summary_ratio is not None:
+        return max(1, round(options.summary_ratio * n_sentences))
+    return default
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        linguistics: Linguistics,
+        encoder: SentenceEncoder,
+        summarizer: Summarizer,
+        hedges: HedgeDetector,
+        target_stance: TargetStanceScorer,
+        claim_stance: ClaimStanceScorer,
+    ):
+        self.settings = settings
+        self.linguistics = linguistics
+        self.encoder = encoder
+        self.summarizer = summarizer
+        self.hedges = hedges
+        self.target_stance = target_stance
+        self.claim_stance = claim_stance
+        components = {
+            "linguistics": linguistics.version,
+            "encoder": encoder.version,
+            "summarizer": summarizer.version,
+            "hedges": hedges.version,
+            "target_stance": target_stance.version,
+            "claim_stance": claim_stance.version,
+        }
+        digest = hashlib.sha1(repr(sorted(components.items())).encode()).hexdigest()[:8]
+        self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Pipeline:
+        settings = settings or get_settings()
+        if settings.torch_threads:
+            import torch
+
+            torch.set_num_threads(settings.torch_threads)
+        return cls(
+            settings,
+            linguistics=Linguistics(settings.spacy_model),
+            encoder=SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size),
+            summarizer=make_summarizer(settings.summarizer),
+            hedges=HedgeDetector(),
+            target_stance=TargetStanceScorer(),
+            claim_stance=ClaimStanceScorer(),
+        )
+
+    def _check(self, text: str, targets: list[str], claims: list[str]) -> None:
+        s = self.settings
+        if not isinstance(text, str):
+            raise InputError(f"text must be a string, not {type(text).__name__}")
+        if not text.strip():
+            raise EmptyTextError("text is empty or only whitespace: send the article's text")
+        if len(text) > s.max_chars:
+            raise TextTooLongError(
+                f"text has {len(text):,} characters, over the limit of {s.max_chars:,}: "
+                "split the article, or raise STANCELENS_MAX_CHARS"
+            )
+        for kind, items, limit in (("targets", targets, s.max_targets), ("claims", claims, s.max_claims)):
+            if len(items) > limit:
+                raise TooManyItemsError(
+                    f"{len(items)} {kind} given, over the limit of {limit}: send at most {limit} per request"
+                )
+            for item in items:
+                if not isinstance(item, str) or not item.strip():
+                    raise InputError(f"every entry of {kind} must be non-empty text")
+                if len(item) > s.max_item_chars:
+                    raise InputError(f"an entry of {kind} has {len(item)} characters, over the limit of {s.max_item_chars}")
+
+    def analyze(
+        self,
+        text: str,
+        *,
+        targets: list[str] | None = None,
+        claims: list[str] | None = None,
+        options: AnalyzeOptions | None = None,
+        content_type: ContentType = "auto",
+        id: str | None = None,
+    ) -> AnalysisResult:
+        targets = list(targets or [])
+        claims = list(claims or [])
+        options = options or AnalyzeOptions()
+        self._check(text, targets, claims)
+        timer = _Timer()
+
+        with timer.stage("normalize"):
+            article = normalize(text, content_type)
+        with timer.stage("sections"):
+            article.sections = build_sections(article.text, article.markers)
+        with timer.stage("sentences"):
+            self.linguistics(article)
+        with timer.stage("encode"):
+            article.embeddings = self.encoder.encode([s.text for s in article.sentences])
+            claim_embeddings = self.encoder.encode(claims)
+        with timer.stage("summaries"):
+            n_doc = options.summary_sentences or DEFAULT_SUMMARY_SENTENCES
+            summary = self.summarizer.summarize(
+                article,
+                [s.index for s in article.sentences],
+                _summary_length(options, len(article.sentences), n_doc),
+            )
+            sections = [self._section(article, node, options) for node in article.sections]
+        with timer.stage("hedges"):
+            hedges = self.hedges(article)
+            hedged = [self._hedged_claim(article, h) for h in hedges if h.cues and h.score >= options.hedge_threshold]
+        with timer.stage("stances"):
+            wanted = [user_target(t) for t in targets]
+            given = {t.name.lower() for t in wanted}
+            if options.auto_targets:
+                found = discover_targets(article, options.max_auto_targets + len(wanted))
+                wanted += [t for t in found if t.name.lower() not in given][: options.max_auto_targets]
+            for target in wanted:
+                find_mentions(article, target)
+            stances = [self.target_stance.score(article, t, options.evidence_per_target) for t in wanted]
+        with timer.stage("claims"):
+            scores = [h.score for h in hedges]
+            claim_results = [
+                self.claim_stance.score(article, claim, claim_embeddings[i], scores, options.evidence_per_claim)
+                for i, claim in enumerate(claims)
+            ]
+        timer.ms["total"] = round(sum(timer.ms.values()), 2)
+
+        return AnalysisResult(
+            id=id or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            text=article.text,
+            content_type=article.content_type,
+            model=self.model_info,
+            summary=summary,
+            sections=sections,
+            hedged_claims=hedged,
+            stances=stances,
+            claims=claim_results,
+            timings_ms=timer.ms,
+        )
+
+    def _section(self, article: Article, node: SectionNode, options: AnalyzeOptions,
+                 parent: int | None = None) -> Section:
+        if parent is None:
+            ids = article.sentence_ids(node.index, deep=True)
+        else:
+            ids = article.sentence_ids(parent, node.index)
+        n = _summary_length(options, len(ids), options.section_summary_sentences or DEFAULT_SECTION_SUMMARY_SENTENCES)
+        heading = None
+        if node.heading:
+            h0, h1 = node.heading
+            heading = Span(text=article.text[h0:h1], start=h0, end=h1)
+        return Section(
+            index=node.index,
+            level=node.level,
+            heading=heading,
+            start=node.start,
+            end=node.end,
+            summary=self.summarizer.summarize(article, ids, n) if ids else Summary(text="", sentences=[]),
+            subsections=[self._section(article, sub, options, parent=node.index) for sub in node.subsections],
+        )
+
+    @staticmethod
+    def _hedged_claim(article: Article, hedges: SentenceHedges) -> HedgedClaim:
+        sentence = article.sentences[hedges.sentence]
+        text = article.text
+        source = None
+        if hedges.source:
+            s0, s1 = hedges.source
+            source = Span(text=text[s0:s1], start=s0, end=s1)
+        return HedgedClaim(
+            sentence=Span(text=sentence.text, start=sentence.start, end=sentence.end),
+            section=sentence.section,
+            subsection=sentence.subsection,
+            score=hedges.score,
+            cues=[Cue(text=text[c.start : c.end], start=c.start, end=c.end, type=c.type) for c in hedges.cues],
+            source=source,
+        )
+
+
+_default: Pipeline | None = None
+_default_lock = threading.Lock()
+
+
+def default_pipeline() -> Pipeline:
+    """The pipeline on the configured models, loaded on first use and shared after."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Pipeline.load()
+        return _default
+
+
+def analyze(
+    text: str,
+    *,
+    targets: list[str] | None = None,
+    claims: list[str] | None = None,
+    options: AnalyzeOptions | None = None,
+    content_type: ContentType = "auto",
+    id: str | None = None,
+) -> AnalysisResult:
+    """Analyse one article with the default pipeline. See `Pipeline.analyze`."""
+    return default_pipeline().analyze(
+        text, targets=targets, claims=claims, options=options, content_type=content_type, id=id
+    )

@@ -1,0 +1,147 @@
+"""The result contract: every request, response and record that crosses a boundary.
+
+Offsets are Python string indices into `AnalysisResult.text`, so for every span
+`result.text[span.start:span.end] == span.text`. For plain text and markdown that is the
+input itself; for HTML it is the text extracted from it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ContentType = Literal["auto", "text", "markdown", "html"]
+
+
+class HedgeType(str, Enum):
+    modal = "modal"
+    evidential = "evidential"
+    approximator = "approximator"
+    probability = "probability"
+    conditional = "conditional"
+    attribution = "attribution"
+
+
+class StanceLabel(str, Enum):
+    favor = "favor"
+    against = "against"
+    neutral = "neutral"
+
+
+class ClaimLabel(str, Enum):
+    agree = "agree"
+    disagree = "disagree"
+    discuss = "discuss"
+    unrelated = "unrelated"
+
+
+class Span(BaseModel):
+    text: str = Field(description="The covered text, equal to `text[start:end]` of the analysed text.")
+    start: int = Field(ge=0, description="Start offset (inclusive), in Python string indices.")
+    end: int = Field(ge=0, description="End offset (exclusive), in Python string indices.")
+
+
+class Cue(Span):
+    type: HedgeType = Field(description="What kind of hedge the cue is.")
+
+
+class Summary(BaseModel):
+    text: str = Field(description="The summary as one string.")
+    sentences: list[Span] = Field(
+        default_factory=list,
+        description="Extractive summaries: the chosen sentences, in article order. Empty for abstractive ones.",
+    )
+    method: Literal["extractive", "abstractive"] = "extractive"
+
+
+class Section(BaseModel):
+    index: int = Field(description="Position in `sections`, or in the parent's `subsections`.")
+    level: int = Field(ge=0, description="0 for the untitled lead, 1-6 for headings, parent level + 1 for items.")
+    heading: Span | None = Field(description="The heading's text without markup; null for the lead.")
+    start: int = Field(description="Start offset of the section, heading included.")
+    end: int = Field(description="End offset; sections tile the text without gaps or overlaps.")
+    summary: Summary
+    subsections: list[Section] = Field(
+        default_factory=list, description="Numbered bold items inside this section, in order."
+    )
+
+
+class HedgedClaim(BaseModel):
+    sentence: Span
+    section: int = Field(description="Index into `sections`.")
+    subsection: int | None = Field(None, description="Index into that section's `subsections`, if inside one.")
+    score: float = Field(ge=0.0, le=1.0, description="Hedge score: how strongly the sentence reduces commitment.")
+    cues: list[Cue]
+    source: Span | None = Field(description="Who the claim is attributed to, when the sentence says.")
+
+
+class Evidence(Span):
+    label: StanceLabel
+    score: float = Field(ge=0.0, le=1.0, description="Confidence in this sentence's label.")
+
+
+class TargetStance(BaseModel):
+    target: str = Field(description="Canonical name of the target.")
+    aliases: list[str] = Field(description="Surface forms merged into this target that occur in the text.")
+    origin: Literal["user", "auto"] = Field(description="Given in the request, or found by NER.")
+    label: StanceLabel
+    score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
+    mentions: list[Span] = Field(description="Every mention of the target, headings included.")
+    evidence: list[Evidence] = Field(description="Sentences that carry the stance, strongest first.")
+
+
+class ClaimEvidence(Span):
+    relevance: float = Field(ge=-1.0, le=1.0, description="Cosine similarity of the sentence to the claim.")
+
+
+class ClaimStance(BaseModel):
+    claim: str
+    label: ClaimLabel
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[ClaimEvidence] = Field(description="Most relevant sentences, most relevant first.")
+
+
+class ModelInfo(BaseModel):
+    version: str = Field(description="Version of the whole analysis: package version plus component versions.")
+    components: dict[str, str] = Field(description="Version of each component, by stage name.")
+
+
+class AnalyzeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary_sentences: int | None = Field(
+        None, ge=1, le=50, description="Sentences in the article summary (default 3)."
+    )
+    section_summary_sentences: int | None = Field(
+        None, ge=1, le=20, description="Sentences in each section summary (default 2)."
+    )
+    summary_ratio: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        description="Summary length as a share of the sentences; overrides the sentence counts when set.",
+    )
+    hedge_threshold: float = Field(
+        0.35, ge=0.0, le=1.0, description="Sentences scoring at least this are listed as hedged claims."
+    )
+    max_auto_targets: int = Field(
+        8, ge=0, le=50, description="Cap on targets found automatically, ranked by salience."
+    )
+    auto_targets: bool = Field(True, description="Find targets by NER in addition to those given.")
+    evidence_per_target: int = Field(5, ge=1, le=50)
+    evidence_per_claim: int = Field(3, ge=1, le=20)
+
+
+class AnalysisResult(BaseModel):
+    id: str
+    text: str = Field(description="The text all offsets point into (the extracted text for HTML).")
+    content_type: Literal["text", "markdown", "html"] = Field(description="How the input was read.")
+    model: ModelInfo
+    summary: Summary
+    sections: list[Section]
+    hedged_claims: list[HedgedClaim]
+    stances: list[TargetStance]
+    claims: list[ClaimStance]
+    timings_ms: dict[str, float]

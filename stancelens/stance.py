@@ -1,0 +1,160 @@
+"""Stance (v1): toward targets, from the polarity of the clauses that mention them; toward
+claims, from the most relevant sentences by embedding similarity.
+
+Target stance follows NewsMTSC's reading: the sentiment a sentence expresses toward the
+target, negative meaning against. Each mention is scored on the clause around it (the
+mention's governing verb and everything under it), not the whole sentence, so "Ukraine
+gained ground while Russia lost thousands" scores the two actors apart. Polarity comes from
+the VADER lexicon, which is tuned for short, informal text: the trained model of a later
+version replaces this stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from spacy.tokens import Token
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from .document import Article
+from .schema import (
+    ClaimEvidence,
+    ClaimLabel,
+    ClaimStance,
+    Evidence,
+    Span,
+    StanceLabel,
+    TargetStance,
+)
+from .targets import Target
+
+_CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "conj", "relcl", "xcomp", "acl", "parataxis"}
+_POLAR = 0.1  # |polarity| above this is favor / against
+
+
+def _label(polarity: float) -> StanceLabel:
+    if polarity > _POLAR:
+        return StanceLabel.favor
+    if polarity < -_POLAR:
+        return StanceLabel.against
+    return StanceLabel.neutral
+
+
+def _confidence(polarity: float) -> float:
+    """Confidence in `_label(polarity)`: grows with distance from the decision boundary."""
+    magnitude = abs(polarity)
+    if magnitude > _POLAR:
+        return round(min(1.0, 0.5 + (magnitude - _POLAR) / (2 * (1 - _POLAR))), 4)
+    return round(1.0 - 0.5 * magnitude / _POLAR, 4)
+
+
+def _clause(tok: Token) -> Token:
+    node = tok
+    while node.dep_ not in _CLAUSE_DEPS and node.head is not node:
+        node = node.head
+    return node
+
+
+class TargetStanceScorer:
+    version = "vader-clause-1"
+
+    def __init__(self) -> None:
+        self.vader = SentimentIntensityAnalyzer()
+
+    def clause_polarity(self, article: Article, sentence: int, mention: tuple[int, int]) -> float:
+        sent = article.sentences[sentence]
+        doc = sent.span.doc
+        span = doc.char_span(mention[0] - sent.offset, mention[1] - sent.offset, alignment_mode="expand")
+        if span is None:
+            text = sent.text
+        else:
+            clause = _clause(span.root)
+            tokens = list(clause.subtree)
+            text = doc[tokens[0].i : tokens[-1].i + 1].text
+        return float(self.vader.polarity_scores(text)["compound"])
+
+    def score(self, article: Article, target: Target, max_evidence: int) -> TargetStance:
+        per_sentence: dict[int, float] = {}
+        for index, mentions in target.mention_sentences.items():
+            per_sentence[index] = float(np.mean([self.clause_polarity(article, index, m) for m in mentions]))
+        polarity = float(np.mean(list(per_sentence.values()))) if per_sentence else 0.0
+        ranked = sorted(per_sentence.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:max_evidence]
+        evidence = [
+            Evidence(
+                text=article.sentences[i].text,
+                start=article.sentences[i].start,
+                end=article.sentences[i].end,
+                label=_label(p),
+                score=_confidence(p),
+            )
+            for i, p in ranked
+        ]
+        seen: list[str] = []
+        for start, end in target.mentions:
+            if article.text[start:end] not in seen:
+                seen.append(article.text[start:end])
+        return TargetStance(
+            target=target.name,
+            aliases=seen,
+            origin=target.origin,
+            label=_label(polarity),
+            score=_confidence(polarity),
+            mentions=[Span(text=article.text[s:e], start=s, end=e) for s, e in target.mentions],
+            evidence=evidence,
+        )
+
+
+_REFUTING = {
+    "deny", "denies", "denied", "denying", "false", "fake", "hoax", "debunk", "debunked", "refute", "refuted",
+    "untrue", "baseless", "unfounded", "fabricated", "misleading", "myth", "rejected", "dismissed", "disputed",
+    "disproved", "bogus", "rumor", "rumour",
+}
+
+
+class ClaimStanceScorer:
+    """Relevance by cosine between the claim and each sentence; label from the best evidence.
+
+    Below `unrelated_below` no sentence is about the claim. Otherwise the evidence refutes
+    it (denial or debunking words the claim itself lacks), hedges about it (discuss), or
+    states it plainly (agree, when the match is close; discuss when it is loose).
+    """
+
+    version = "cosine-rules-1"
+
+    def __init__(self, unrelated_below: float = 0.4, agree_above: float = 0.6, hedged_above: float = 0.5):
+        self.unrelated_below = unrelated_below
+        self.agree_above = agree_above
+        self.hedged_above = hedged_above
+
+    def score(self, article: Article, claim: str, claim_embedding: np.ndarray, hedge_scores: list[float],
+              max_evidence: int) -> ClaimStance:
+        if not article.sentences:
+            return ClaimStance(claim=claim, label=ClaimLabel.unrelated, score=1.0, evidence=[])
+        relevance = article.embeddings @ claim_embedding
+        top = np.argsort(-relevance, kind="stable")[:max_evidence]
+        best = float(relevance[top[0]])
+        evidence = [
+            ClaimEvidence(
+                text=article.sentences[i].text,
+                start=article.sentences[i].start,
+                end=article.sentences[i].end,
+                relevance=round(float(np.clip(relevance[i], -1.0, 1.0)), 4),
+            )
+            for i in top
+        ]
+        if best < self.unrelated_below:
+            return ClaimStance(claim=claim, label=ClaimLabel.unrelated,
+                               score=round(min(1.0, 0.5 + (self.unrelated_below - best)), 4), evidence=evidence)
+        claim_words = set(claim.lower().split())
+        related = [int(i) for i in top if relevance[i] >= self.unrelated_below]
+        refutes = any(
+            tok.lower_ in _REFUTING and tok.lower_ not in claim_words
+            for i in related
+            for tok in article.sentences[i].span
+        )
+        if refutes:
+            label = ClaimLabel.disagree
+        elif max(hedge_scores[i] for i in related) >= self.hedged_above or best < self.agree_above:
+            label = ClaimLabel.discuss
+        else:
+            label = ClaimLabel.agree
+        return ClaimStance(claim=claim, label=label, score=round(min(1.0, max(0.0, best)), 4), evidence=evidence)
