@@ -13,6 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
+
+# Progress bars for local weight loading are noise on a server's stderr and in CLI output.
+hf_logging.disable_progress_bar()
 
 
 def _read_json(path: Path) -> dict:

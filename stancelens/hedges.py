@@ -207,7 +207,8 @@ class HedgeDetector:
             is_reporting = tok.lower_ in _REPORTING_VERBS and tok.pos_ == "VERB" or tok.lower_ == "according"
             found = find_source(tok) if hit and hit[0] is HedgeType.evidential or is_reporting else None
             if hit:
-                cues.append(CueHit(base + tok.idx, base + tok.idx + len(tok.text), hit[0], hit[1]))
+                last = tok.doc[tok.i + 1] if tok.lower_ == "up" else tok  # "up to" is one cue
+                cues.append(CueHit(base + tok.idx, base + last.idx + len(last.text), hit[0], hit[1]))
             if found:
                 left, head = found
                 span = (base + left.idx, base + head.idx + len(head.text))

@@ -26,13 +26,14 @@ class Linguistics:
         self.version = f"{meta.get('lang', 'xx')}_{meta.get('name', model)}-{meta.get('version', '0')}"
 
     def __call__(self, article: Article) -> None:
+        wraps = article.content_type != "html"
         regions = []  # (start, end, section, subsection)
         for section in article.sections:
-            for start, end in section.body:
-                regions.extend((a, b, section.index, None) for a, b in paragraphs(article.text, start, end))
-            for sub in section.subsections:
-                for start, end in sub.body:
-                    regions.extend((a, b, section.index, sub.index) for a, b in paragraphs(article.text, start, end))
+            for node, sub in [(section, None)] + [(s, s.index) for s in section.subsections]:
+                for start, end in node.body:
+                    regions.extend(
+                        (a, b, section.index, sub) for a, b in paragraphs(article.text, start, end, hard_wraps=wraps)
+                    )
 
         texts = (article.text[a:b] for a, b, _, _ in regions)
         sentences: list[Sentence] = []

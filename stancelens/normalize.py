@@ -98,20 +98,41 @@ class _TextBuilder:
         return "".join(self.parts).rstrip("\n")
 
 
+def _enclosing_item(el: lxml.etree._Element, items: dict) -> lxml.etree._Element | None:
+    """The <ol> item a bold element opens: its parent, or grandparent through a <p> or <span>."""
+    parent = el.getparent()
+    if parent in items:
+        return parent
+    if parent is not None and parent.tag in {"p", "span"} and parent.getparent() in items:
+        return parent.getparent()
+    return None
+
+
 def html_to_article(html: str) -> Article:
+    parser = lxml.html.HTMLParser(huge_tree=False)
     try:
-        root = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=False))
+        root = lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise InputError(f"the HTML could not be parsed ({exc}): send well-formed HTML or content_type 'text'")
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in e.message for e in parser.error_log):
+        # libxml2 stops parsing at its depth limit (256): everything after would be silently lost.
+        raise InputError(
+            "the HTML nests elements too deeply to be read in full (libxml2's limit is 256 levels): "
+            "send the article's plain text with content_type 'text'"
+        )
 
     out = _TextBuilder()
     markers: list[HeadingMarker] = []
     heading_start: dict[lxml.etree._Element, int] = {}
     items: dict[lxml.etree._Element, int] = {}  # <li> in an <ol>, by where its text starts
-    bold_in_item: dict[lxml.etree._Element, tuple[lxml.etree._Element, int]] = {}
+    item_headings: dict[lxml.etree._Element, int] = {}  # the bold that opens an item, by its start
     skipping = 0
 
-    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):  # invisible, but the text after it is not
+            if not skipping:
+                out.add(el.tail)
+            continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
             if tag in _SKIP:
@@ -125,9 +146,10 @@ def html_to_article(html: str) -> Article:
             elif tag == "li" and el.getparent() is not None and el.getparent().tag == "ol":
                 items[el] = out.length
             elif tag in _BOLD:
-                parent_li = el.getparent()
-                if parent_li in items and items[parent_li] == out.length and parent_li not in bold_in_item:
-                    bold_in_item[parent_li] = (el, out.length)
+                li = _enclosing_item(el, items)
+                if li is not None and items[li] == out.length:
+                    item_headings[el] = out.length
+                    del items[li]  # one heading per item
             out.add(el.text)
         else:
             if tag in _SKIP:
@@ -141,8 +163,8 @@ def html_to_article(html: str) -> Article:
                 start, end = heading_start.pop(el), out.content_end
                 if end > start:
                     markers.append(HeadingMarker("heading", _HEADINGS[tag], start, start, end, end + 1))
-            elif tag in _BOLD and el.getparent() in bold_in_item and bold_in_item[el.getparent()][0] is el:
-                start, end = bold_in_item[el.getparent()][1], out.content_end
+            elif el in item_headings:
+                start, end = item_headings.pop(el), out.content_end
                 if end > start:
                     markers.append(HeadingMarker("item", 0, start, start, end, end))
             if tag in _BLOCK:

@@ -29,7 +29,6 @@ from .schema import (
     ModelInfo,
     Section,
     Span,
-    Summary,
 )
 from .sections import build_sections
 from .stance import ClaimStanceScorer, TargetStanceScorer
@@ -209,7 +208,7 @@ class Pipeline:
             heading=heading,
             start=node.start,
             end=node.end,
-            summary=self.summarizer.summarize(article, ids, n) if ids else Summary(text="", sentences=[]),
+            summary=self.summarizer.summarize(article, ids, n),
             subsections=[self._section(article, sub, options, parent=node.index) for sub in node.subsections],
         )
 

@@ -14,7 +14,7 @@ import re
 from .document import HeadingMarker, SectionNode
 
 _LINE = re.compile(r"[^\n]*\n?")
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<h>.*?)[ \t]*(?:#+[ \t]*)?$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<h>.*?)[ \t]*(?:(?<=[ \t])#+[ \t]*)?$")  # "# C#" keeps its "#"
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(?P<h>[^*_\n]*?[^*_\s\n])\1[ \t]*:?[ \t]*$")
 _BOLD_ITEM = re.compile(r"^ {0,3}\d{1,3}[.)][ \t]+(\*\*|__)(?P<h>[^*_\n]*?[^*_\s\n])\1[ \t]*:?[ \t]*")
@@ -129,12 +129,13 @@ _PARA_BREAK_AFTER = re.compile(r"[.!?:;\"'”’)\]]$")
 _SHORT_LINE = 40
 
 
-def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def paragraphs(text: str, start: int, end: int, *, hard_wraps: bool = True) -> list[tuple[int, int]]:
     """Split a region into paragraphs, trimmed of whitespace.
 
     A blank line always ends a paragraph. A single newline ends one when the line before
     closes a sentence, the next line starts a list item or quote, or either line is short
-    (bylines, datelines); otherwise it is a hard wrap inside a paragraph.
+    (bylines, datelines); otherwise it is a hard wrap inside a paragraph. Without
+    `hard_wraps` (text extracted from HTML, one block per line) every newline ends one.
     """
     out: list[tuple[int, int]] = []
     para_start: int | None = None
@@ -153,7 +154,8 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if para_start is not None and prev is not None:
             prev_text = text[prev[0] : prev[1]]
             if (
-                _PARA_BREAK_AFTER.search(prev_text)
+                not hard_wraps
+                or _PARA_BREAK_AFTER.search(prev_text)
                 or _LIST_OR_QUOTE.match(line)
                 or len(prev_text) < _SHORT_LINE
                 or len(stripped) < _SHORT_LINE

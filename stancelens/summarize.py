@@ -93,8 +93,17 @@ class AbstractiveSummarizer:
         self._torch = torch
         self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
         self.model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path).eval()
-        window = getattr(self.model.config, "max_position_embeddings", None) or 1024
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        window = positions or 1024
+        # The decoder has as many positions as the encoder: its start token plus the output must fit.
+        self.max_output_tokens = positions - 1 if positions else None
         self.window = min(window, self.tokenizer.model_max_length) - self.tokenizer.num_special_tokens_to_add()
+        # The special tokens around one sequence, found by encoding a probe with and without them:
+        # transformers 5's tokenizers-backed classes have no `build_inputs_with_special_tokens`.
+        probe = self.tokenizer("a", add_special_tokens=False)["input_ids"]
+        full = self.tokenizer("a")["input_ids"]
+        at = next((i for i in range(len(full) - len(probe) + 1) if full[i : i + len(probe)] == probe), None)
+        self._prefix, self._suffix = (full[:at], full[at + len(probe) :]) if probe and at is not None else ([], [])
         self.max_new_tokens_per_sentence = max_new_tokens_per_sentence
         self.num_beams = num_beams
         self.version = f"abstractive({name_or_path})"
@@ -121,7 +130,7 @@ class AbstractiveSummarizer:
         chunks = self.chunks([article.sentences[i].text for i in sentence_ids])
         if len(chunks) > 1:
             log.info("abstractive summary over %d chunks of at most %d tokens", len(chunks), self.window)
-        inputs = [self.tokenizer.build_inputs_with_special_tokens(c) for c in chunks]
+        inputs = [self._prefix + c + self._suffix for c in chunks]
         width = max(len(x) for x in inputs)
         pad = self.tokenizer.pad_token_id or 0
         input_ids = self._torch.tensor([x + [pad] * (width - len(x)) for x in inputs])
@@ -131,7 +140,7 @@ class AbstractiveSummarizer:
             generated = self.model.generate(
                 input_ids=input_ids,
                 attention_mask=attention,
-                max_new_tokens=self.max_new_tokens_per_sentence * per_chunk,
+                max_new_tokens=min(self.max_new_tokens_per_sentence * per_chunk, self.max_output_tokens or 1 << 30),
                 num_beams=self.num_beams,
             )
         texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)

@@ -95,7 +95,7 @@ def discover_targets(article: Article, max_targets: int) -> list[Target]:
             parts = name.split()
             if len(parts) == 1 and parts[0].lower() in surnames:
                 name = surnames[parts[0].lower()]
-            elif len(parts) > 1:
+            elif len(parts) > 1 and len(parts[-1]) > 2:  # "Kim Jong Un" must not match every "Un"
                 surnames.setdefault(parts[-1].lower(), name)
                 aliases.add(parts[-1])
         key = _key(name)

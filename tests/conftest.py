@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# No test may reach a model hub: everything loads from installed packages or tmp dirs.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from stancelens.pipeline import Pipeline, default_pipeline  # noqa: E402
+from stancelens.schema import AnalysisResult, Section, Span  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE_PATH = DATA / "example_article.txt"  # copy of ../shared/examples/000_9c78bf028a96b661.txt
+
+
+@pytest.fixture(scope="session")
+def example_text() -> str:
+    return EXAMPLE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> Pipeline:
+    return default_pipeline()
+
+
+def iter_spans(value: object) -> Iterator[Span]:
+    """Every Span (and Span subclass) anywhere inside a result."""
+    if isinstance(value, Span):
+        yield value
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from iter_spans(item)
+    elif hasattr(value, "__pydantic_fields__"):
+        for name in type(value).model_fields:
+            yield from iter_spans(getattr(value, name))
+
+
+def iter_sections(sections: list[Section]) -> Iterator[Section]:
+    for section in sections:
+        yield section
+        yield from iter_sections(section.subsections)
+
+
+def assert_offsets_valid(result: AnalysisResult) -> None:
+    spans = list(iter_spans(result))
+    for span in spans:
+        assert 0 <= span.start <= span.end <= len(result.text)
+        assert result.text[span.start : span.end] == span.text, span
+
+
+def assert_sections_tile(result: AnalysisResult) -> None:
+    position = 0
+    for section in result.sections:
+        assert section.start == position
+        assert section.end > section.start
+        if section.subsections:
+            assert section.subsections[-1].end == section.end
+            for a, b in zip(section.subsections, section.subsections[1:]):
+                assert a.end == b.start
+        position = section.end
+    assert position == len(result.text)

@@ -1,0 +1,89 @@
+"""The issue's acceptance checks on the real example article."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import assert_offsets_valid, assert_sections_tile
+
+HEADINGS = [
+    "Understanding the Withdrawal of North Korean Forces:",
+    "The Broader Strategic Landscape:",
+    "Impacts on the Ukraine Conflict:",
+    "The Human Cost of Warfare:",
+    "Looking to the Future:",
+    "Conclusion:",
+]
+
+
+@pytest.fixture(scope="module")
+def result(pipeline, example_text):
+    return pipeline.analyze(example_text, claims=["North Korean troops have been withdrawn from the front lines",
+                                                  "The stock market rallied on strong tech earnings"])
+
+
+def test_lead_plus_six_headed_sections(result):
+    assert result.sections[0].heading is None and result.sections[0].level == 0
+    assert [s.heading.text for s in result.sections[1:]] == HEADINGS
+    future = result.sections[5]
+    assert [s.heading.text for s in future.subsections] == [
+        "Potential Reinforcement of Forces:",
+        "Changes in Military Tactics:",
+        "International Support and Sanctions:",
+        "Humanitarian Concerns:",
+    ]
+    assert all(s.level == 2 for s in future.subsections)
+    assert_sections_tile(result)
+    assert_offsets_valid(result)
+
+
+def test_every_section_has_a_summary_in_article_order(result):
+    for section in result.sections:
+        assert section.summary.sentences, section.heading
+        starts = [s.start for s in section.summary.sentences]
+        assert starts == sorted(starts)
+        assert all(section.start <= s.start and s.end <= section.end for s in section.summary.sentences)
+    assert len(result.summary.sentences) == 3
+
+
+def _claim(result, prefix):
+    found = [c for c in result.hedged_claims if c.sentence.text.startswith(prefix)]
+    assert found, f"no hedged claim starts with {prefix!r}"
+    return found[0]
+
+
+def test_clearly_hedged_sentences_are_found(result):
+    estimates = _claim(result, "Estimates indicate that out of approximately 11,000")
+    assert {"approximately", "around"} <= {c.text for c in estimates.cues if c.type.value == "approximator"}
+    reports = _claim(result, "Reports suggest")
+    assert {c.type.value for c in reports.cues} >= {"evidential", "attribution"}
+    assert reports.source.text == "Reports"
+    special = _claim(result, "Ukrainian special forces have reported")
+    assert special.source.text == "Ukrainian special forces"
+    assert {"suggesting", "may"} <= {c.text for c in special.cues}
+    us = _claim(result, "The likely temporary nature")
+    assert us.source.text == "US officials"
+    assert _claim(result, "While the withdrawal appears to be").source.text == "experts"
+
+
+def test_unhedged_sentences_are_not_listed(result):
+    texts = [c.sentence.text for c in result.hedged_claims]
+    assert not any(t.startswith("The evolving situation underscores") for t in texts)
+    assert not any(t.startswith("This alliance allows") for t in texts)
+
+
+def test_actors_merged_with_aliases(result):
+    by_name = {s.target: s for s in result.stances}
+    assert {"North Korea", "Russia", "Ukraine"} <= set(by_name)
+    nk = by_name["North Korea"]
+    assert {"North Korea", "North Korean", "Pyongyang", "North Koreans"} <= set(nk.aliases)
+    assert len(nk.mentions) >= 15 and nk.evidence
+    assert any(m.text == "North Korean" and m.start < 400 and m.start > 365 for m in nk.mentions), "heading mention"
+    assert all(0.0 <= s.score <= 1.0 for s in result.stances)
+
+
+def test_claims_get_labels_with_evidence(result):
+    related, unrelated = result.claims
+    assert related.label.value != "unrelated"
+    assert "withdraw" in related.evidence[0].text
+    assert unrelated.label.value == "unrelated"
