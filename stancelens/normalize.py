@@ -113,7 +113,7 @@ def html_to_article(html: str) -> Article:
     try:
         root = lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
-        raise InputError(f"the HTML could not be parsed ({exc}): send well-formed HTML or content_type 'text'")
+        raise InputError(f"the HTML could not be parsed ({exc}): send well-formed HTML or content_type 'text'") from exc
     if any(e.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in e.message for e in parser.error_log):
         # libxml2 stops parsing at its depth limit (256): everything after would be silently lost.
         raise InputError(

@@ -10,7 +10,7 @@ import hashlib
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 from . import __version__
 from .config import Settings, get_settings

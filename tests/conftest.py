@@ -15,6 +15,20 @@ from stancelens.schema import AnalysisResult, Section, Span  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE_PATH = DATA / "example_article.txt"  # copy of ../shared/examples/000_9c78bf028a96b661.txt
+EXAMPLE_HEADINGS = [
+    "Understanding the Withdrawal of North Korean Forces:",
+    "The Broader Strategic Landscape:",
+    "Impacts on the Ukraine Conflict:",
+    "The Human Cost of Warfare:",
+    "Looking to the Future:",
+    "Conclusion:",
+]
+EXAMPLE_ITEMS = [
+    "Potential Reinforcement of Forces:",
+    "Changes in Military Tactics:",
+    "International Support and Sanctions:",
+    "Humanitarian Concerns:",
+]
 
 
 @pytest.fixture(scope="session")

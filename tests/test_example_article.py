@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_offsets_valid, assert_sections_tile
-
-HEADINGS = [
-    "Understanding the Withdrawal of North Korean Forces:",
-    "The Broader Strategic Landscape:",
-    "Impacts on the Ukraine Conflict:",
-    "The Human Cost of Warfare:",
-    "Looking to the Future:",
-    "Conclusion:",
-]
+from .conftest import EXAMPLE_HEADINGS, EXAMPLE_ITEMS, assert_offsets_valid, assert_sections_tile
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +15,9 @@ def result(pipeline, example_text):
 
 def test_lead_plus_six_headed_sections(result):
     assert result.sections[0].heading is None and result.sections[0].level == 0
-    assert [s.heading.text for s in result.sections[1:]] == HEADINGS
+    assert [s.heading.text for s in result.sections[1:]] == EXAMPLE_HEADINGS
     future = result.sections[5]
-    assert [s.heading.text for s in future.subsections] == [
-        "Potential Reinforcement of Forces:",
-        "Changes in Military Tactics:",
-        "International Support and Sanctions:",
-        "Humanitarian Concerns:",
-    ]
+    assert [s.heading.text for s in future.subsections] == EXAMPLE_ITEMS
     assert all(s.level == 2 for s in future.subsections)
     assert_sections_tile(result)
     assert_offsets_valid(result)

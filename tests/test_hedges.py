@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -14,10 +13,7 @@ from stancelens.normalize import normalize
 from stancelens.schema import HedgeType
 from stancelens.sections import build_sections
 
-_EXAMPLE_CANDIDATES = (
-    Path(__file__).parent / "data" / "example_article.txt",
-    Path("/work/shared/examples/000_9c78bf028a96b661.txt"),
-)
+from .conftest import EXAMPLE_PATH
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +69,8 @@ def source(article: Article, result: SentenceHedges) -> str | None:
 
 @pytest.fixture(scope="module")
 def example(linguistics, detector) -> tuple[Article, list[SentenceHedges]]:
-    for path in _EXAMPLE_CANDIDATES:
-        if path.is_file():
-            article = parse(linguistics, path.read_text(encoding="utf-8"), "auto")
-            return article, detector(article)
-    pytest.skip("the example article is not available")
+    article = parse(linguistics, EXAMPLE_PATH.read_text(encoding="utf-8"), "auto")
+    return article, detector(article)
 
 
 def example_sentence(example, prefix: str) -> tuple[Article, SentenceHedges]:

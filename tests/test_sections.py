@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from stancelens.document import SectionNode
 from stancelens.sections import build_sections, find_markdown_markers, paragraphs
 
-_EXAMPLE_CANDIDATES = (
-    Path(__file__).parent / "data" / "example_article.txt",
-    Path("/work/shared/examples/000_9c78bf028a96b661.txt"),
-)
-EXAMPLE_HEADINGS = [
-    "Understanding the Withdrawal of North Korean Forces:",
-    "The Broader Strategic Landscape:",
-    "Impacts on the Ukraine Conflict:",
-    "The Human Cost of Warfare:",
-    "Looking to the Future:",
-    "Conclusion:",
-]
-FUTURE_ITEMS = [
-    "Potential Reinforcement of Forces:",
-    "Changes in Military Tactics:",
-    "International Support and Sanctions:",
-    "Humanitarian Concerns:",
-]
-
-
-@pytest.fixture(scope="module")
-def example_text() -> str:
-    for path in _EXAMPLE_CANDIDATES:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    pytest.skip("the example article is not available")
+from .conftest import EXAMPLE_HEADINGS
+from .conftest import EXAMPLE_ITEMS as FUTURE_ITEMS
 
 
 def sectionize(text: str) -> list[SectionNode]:
