@@ -42,7 +42,7 @@ class AnalyzeRequest(BaseModel):
     content_type: ContentType = Field("auto", description="How to read `text`; 'auto' detects HTML and reads anything else as markdown.")
     targets: list[str] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50).")
     claims: list[str] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50).")
-    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions)
+    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions, description="Summary lengths, thresholds and caps.")
 
 
 class ErrorResponse(BaseModel):
@@ -50,13 +50,13 @@ class ErrorResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = "ok"
-    version: str = __version__
+    status: str = Field("ok", description="Always 'ok' when the process answers.")
+    version: str = Field(__version__, description="The StanceLens package version.")
 
 
 class Readiness(BaseModel):
-    ready: bool
-    model: ModelInfo | None = None
+    ready: bool = Field(description="True once the models are loaded and analyses can run.")
+    model: ModelInfo | None = Field(None, description="Versions of the loaded models.")
     error: str | None = Field(None, description="Why the models failed to load, when they did.")
 
 

@@ -42,6 +42,11 @@ class SentenceEncoder:
 
     @torch.inference_mode()
     def encode(self, texts: list[str]) -> np.ndarray:
+        # Repeated sentences (boilerplate, wire copy) are encoded once.
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            position = {text: i for i, text in enumerate(distinct)}
+            return self.encode(distinct)[[position[t] for t in texts]]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out

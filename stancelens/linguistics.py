@@ -7,15 +7,43 @@ through `nlp.pipe` together.
 
 from __future__ import annotations
 
+import re
+
 import spacy
 
 from .document import Article, Entity, Sentence
 from .sections import paragraphs
 
 ACTOR_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON"})
+# spaCy's tokenizer peels affixes off a whitespace-free run one at a time, which is quadratic
+# in the run's length (50,000 emoji took minutes). Runs and docs are cut to bounded pieces.
+MAX_RUN_CHARS = 300
+MAX_DOC_CHARS = 5_000
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN_CHARS + 1))
 # Components the later stages read: the parser splits sentences and gives dependencies for
 # hedge scope and attribution, the tagger tells modal "may" from the month, NER finds actors.
 _UNUSED_PIPES = ("lemmatizer",)
+
+
+def bounded_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a paragraph so that no piece exceeds MAX_DOC_CHARS and no whitespace-free run MAX_RUN_CHARS.
+
+    Long paragraphs are cut at the last whitespace before the limit; an over-long run (no
+    natural boundary inside) is cut into fixed pieces. Real prose never meets either limit.
+    """
+    cuts = []
+    for m in _LONG_RUN.finditer(text, start, end):
+        cuts.extend(range(m.start() + MAX_RUN_CHARS, m.end(), MAX_RUN_CHARS))
+        cuts.append(m.end())
+    pieces = []
+    for a, b in zip([start] + cuts, cuts + [end]):
+        while b - a > MAX_DOC_CHARS:
+            space = text.rfind(" ", a + MAX_DOC_CHARS // 2, a + MAX_DOC_CHARS)
+            cut = space if space > a else a + MAX_DOC_CHARS
+            pieces.append((a, cut))
+            a = cut
+        pieces.append((a, b))
+    return [(a, b) for a, b in pieces if text[a:b].strip()]
 
 
 class Linguistics:
@@ -31,9 +59,8 @@ class Linguistics:
         for section in article.sections:
             for node, sub in [(section, None)] + [(s, s.index) for s in section.subsections]:
                 for start, end in node.body:
-                    regions.extend(
-                        (a, b, section.index, sub) for a, b in paragraphs(article.text, start, end, hard_wraps=wraps)
-                    )
+                    for a, b in paragraphs(article.text, start, end, hard_wraps=wraps):
+                        regions.extend((x, y, section.index, sub) for x, y in bounded_pieces(article.text, a, b))
 
         texts = (article.text[a:b] for a, b, _, _ in regions)
         sentences: list[Sentence] = []
@@ -52,7 +79,7 @@ class Linguistics:
                         index=len(sentences),
                         start=start,
                         end=start + len(body),
-                        text=body,
+                        text=article.text[start : start + len(body)],
                         section=section,
                         subsection=subsection,
                         span=sent,

@@ -53,7 +53,9 @@ class Summary(BaseModel):
         default_factory=list,
         description="Extractive summaries: the chosen sentences, in article order. Empty for abstractive ones.",
     )
-    method: Literal["extractive", "abstractive"] = "extractive"
+    method: Literal["extractive", "abstractive"] = Field(
+        "extractive", description="'extractive' (sentences picked from the text) or 'abstractive' (generated text)."
+    )
 
 
 class Section(BaseModel):
@@ -62,23 +64,23 @@ class Section(BaseModel):
     heading: Span | None = Field(description="The heading's text without markup; null for the lead.")
     start: int = Field(description="Start offset of the section, heading included.")
     end: int = Field(description="End offset; sections tile the text without gaps or overlaps.")
-    summary: Summary
+    summary: Summary = Field(description="Summary of the section, its subsections included.")
     subsections: list[Section] = Field(
         default_factory=list, description="Numbered bold items inside this section, in order."
     )
 
 
 class HedgedClaim(BaseModel):
-    sentence: Span
+    sentence: Span = Field(description="The hedged sentence.")
     section: int = Field(description="Index into `sections`.")
     subsection: int | None = Field(None, description="Index into that section's `subsections`, if inside one.")
     score: float = Field(ge=0.0, le=1.0, description="Hedge score: how strongly the sentence reduces commitment.")
-    cues: list[Cue]
+    cues: list[Cue] = Field(description="The words that hedge the sentence, in text order, each with its type.")
     source: Span | None = Field(description="Who the claim is attributed to, when the sentence says.")
 
 
 class Evidence(Span):
-    label: StanceLabel
+    label: StanceLabel = Field(description="The stance this sentence expresses toward the target.")
     score: float = Field(ge=0.0, le=1.0, description="Confidence in this sentence's label.")
 
 
@@ -86,7 +88,7 @@ class TargetStance(BaseModel):
     target: str = Field(description="Canonical name of the target.")
     aliases: list[str] = Field(description="Surface forms merged into this target that occur in the text.")
     origin: Literal["user", "auto"] = Field(description="Given in the request, or found by NER.")
-    label: StanceLabel
+    label: StanceLabel = Field(description="The article's stance toward the target: favor, against or neutral.")
     score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
     mentions: list[Span] = Field(description="Every mention of the target, headings included.")
     evidence: list[Evidence] = Field(description="Sentences that carry the stance, strongest first.")
@@ -97,9 +99,9 @@ class ClaimEvidence(Span):
 
 
 class ClaimStance(BaseModel):
-    claim: str
-    label: ClaimLabel
-    score: float = Field(ge=0.0, le=1.0)
+    claim: str = Field(description="The claim as given.")
+    label: ClaimLabel = Field(description="agree, disagree, discuss (reports it without taking a side) or unrelated.")
+    score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
     evidence: list[ClaimEvidence] = Field(description="Most relevant sentences, most relevant first.")
 
 
@@ -130,18 +132,18 @@ class AnalyzeOptions(BaseModel):
         8, ge=0, le=50, description="Cap on targets found automatically, ranked by salience."
     )
     auto_targets: bool = Field(True, description="Find targets by NER in addition to those given.")
-    evidence_per_target: int = Field(5, ge=1, le=50)
-    evidence_per_claim: int = Field(3, ge=1, le=20)
+    evidence_per_target: int = Field(5, ge=1, le=50, description="Most evidence sentences listed per target.")
+    evidence_per_claim: int = Field(3, ge=1, le=20, description="Most evidence sentences listed per claim.")
 
 
 class AnalysisResult(BaseModel):
-    id: str
+    id: str = Field(description="The id sent with the request, or a hash of the text.")
     text: str = Field(description="The text all offsets point into (the extracted text for HTML).")
     content_type: Literal["text", "markdown", "html"] = Field(description="How the input was read.")
-    model: ModelInfo
-    summary: Summary
-    sections: list[Section]
-    hedged_claims: list[HedgedClaim]
-    stances: list[TargetStance]
-    claims: list[ClaimStance]
-    timings_ms: dict[str, float]
+    model: ModelInfo = Field(description="Versions of the models that produced this result.")
+    summary: Summary = Field(description="Summary of the whole article.")
+    sections: list[Section] = Field(description="Top-level sections in text order; they tile `text`.")
+    hedged_claims: list[HedgedClaim] = Field(description="Sentences scoring at least `hedge_threshold`, in text order.")
+    stances: list[TargetStance] = Field(description="Stance toward each target: those given first, then those found.")
+    claims: list[ClaimStance] = Field(description="Stance toward each claim given, in request order.")
+    timings_ms: dict[str, float] = Field(description="Milliseconds per stage, and `total`.")

@@ -56,7 +56,6 @@ class ExtractiveSummarizer:
         positions = np.arange(k, dtype=np.float32)
         score = embeddings @ centroid + self.position_weight * np.exp(-positions / self.position_decay)
         score = score - 10.0 * (np.asarray(word_counts) < self.min_words)
-        similarity = embeddings @ embeddings.T
         chosen: list[int] = []
         redundancy = np.zeros(k, dtype=np.float32)
         available = np.ones(k, dtype=bool)
@@ -66,7 +65,8 @@ class ExtractiveSummarizer:
             best = int(np.argmax(mmr))
             chosen.append(best)
             available[best] = False
-            redundancy = np.maximum(redundancy, similarity[best])
+            # One row at a time: a full similarity matrix is quadratic in memory.
+            redundancy = np.maximum(redundancy, embeddings @ embeddings[best])
         return sorted(chosen)
 
     def summarize(self, article: Article, sentence_ids: list[int], n: int) -> Summary:

@@ -165,3 +165,15 @@ def test_openapi_documents_every_request_field(client):
     for name, prop in request.items():
         assert prop.get("description") or "$ref" in prop or "allOf" in prop, name
     assert "/v1/analyze" in spec["paths"] and "413" in spec["paths"]["/v1/analyze"]["post"]["responses"]
+
+
+def test_openapi_describes_every_field_of_every_schema(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    missing = [
+        f"{name}.{prop}"
+        for name, schema in schemas.items()
+        if name not in {"HTTPValidationError", "ValidationError"}  # FastAPI's own
+        for prop, body in (schema.get("properties") or {}).items()
+        if not body.get("description")
+    ]
+    assert missing == []

@@ -365,3 +365,23 @@ def test_pipeline_with_tiny_models(tiny_pipeline, tiny_bert_dir, tiny_bart_dir):
     (russia,) = [s for s in result.stances if s.target == "Russia"]
     assert russia.origin == "user" and len(russia.mentions) == 1
     assert len(result.claims) == 1 and len(result.claims[0].evidence) == 3
+
+
+def test_encoder_encodes_repeated_sentences_once_with_identical_rows(monkeypatch):
+    from stancelens.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder(get_settings().encoder)
+    calls = []
+    real = encoder.tokenizer
+
+    def counting(texts, **kwargs):
+        calls.append(len(texts))
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(encoder, "tokenizer", counting)
+    texts = ["Russia may act.", "Talks resumed.", "Russia may act.", "Russia may act."]
+    out = encoder.encode(texts)
+    assert sum(calls) == 2
+    assert np.allclose(out[0], out[2]) and np.allclose(out[0], out[3])
+    monkeypatch.setattr(encoder, "tokenizer", real)
+    assert np.allclose(out[:2], encoder.encode(texts[:2]), atol=1e-5)
