@@ -46,9 +46,21 @@ _REPORTING_VERBS = {
     form
     for lemma in ("say", "report", "claim", "warn", "cite", "state", "allege", "tell", "note", "argue", "add",
                   "insist", "contend", "assert", "maintain", "estimate", "predict", "caution", "fear", "expect",
-                  "acknowledge", "admit", "announce", "confirm", "deny")
+                  "acknowledge", "admit", "announce", "confirm", "deny", "consider", "regard", "perceive", "think",
+                  "feel", "rumor", "rumour", "suppose")
     for form in (lemma, lemma + "s", lemma + "ed", lemma + "d", lemma.rstrip("e") + "ing")
-} | {"said", "told", "says"}
+} | {"said", "told", "says", "thought", "felt"}
+# "It is said", "was widely expected to", "is perceived as": an agentless passive attributes the
+# claim to no one, which is weasel wording.
+_AGENTLESS_REPORTING = {
+    form
+    for lemma in ("say", "believe", "think", "consider", "regard", "perceive", "report", "claim", "allege",
+                  "rumor", "rumour", "expect", "suppose", "estimate")
+    for form in (lemma + "ed", lemma + "d")
+} | {"said", "thought"}
+_WEASEL_ADVERBS = {"widely", "commonly", "generally", "often", "sometimes", "frequently", "popularly"}
+# Quantifiers that make a source vague: "some claim", "many historians argue", "said by most".
+_QUANTIFIERS = {"some", "many", "most", "several", "others", "few", "numerous", "various"}
 _ATTRIBUTION_WEIGHT = 0.25
 _WEASEL_WEIGHT = 0.5
 # Sources that name no one: "experts say", "reports suggest". Attribution to them is a hedge.
@@ -145,7 +157,9 @@ def classify_token(tok: Token) -> tuple[HedgeType, float] | None:
 
 def _source_phrase(head: Token) -> tuple[Token, Token] | None:
     """The noun phrase a claim is attributed to, headed by `head`, or None if it names no source."""
-    if head.pos_ == "PRON" or head.pos_ not in {"NOUN", "PROPN"}:
+    if head.lower_ in _QUANTIFIERS:
+        return head, head
+    if head.pos_ not in {"NOUN", "PROPN"}:
         return None
     left = head
     for child in reversed(list(head.lefts)):
@@ -156,16 +170,34 @@ def _source_phrase(head: Token) -> tuple[Token, Token] | None:
     # Keep modifiers that chain further left ("Ukrainian special forces").
     while left.i > 0 and left.doc[left.i - 1].head in {head, left} and left.doc[left.i - 1].dep_ in _MODIFIER_DEPS:
         left = left.doc[left.i - 1]
+    quantifier = _quantifier(head)
+    if quantifier is not None and quantifier.i < left.i:
+        left = quantifier
     tokens = left.doc[left.i : head.i + 1]
     named = any(t.ent_type_ in _ACTOR_ENTS for t in tokens)
-    if not named and head.lower_ not in _SOURCE_NOUNS and head.pos_ != "PROPN":
+    if not named and quantifier is None and head.lower_ not in _SOURCE_NOUNS and head.pos_ != "PROPN":
         return None
     return left, head
 
 
+def _quantifier(head: Token) -> Token | None:
+    return next((c for c in head.lefts if c.dep_ in {"det", "amod"} and c.lower_ in _QUANTIFIERS), None)
+
+
 def _is_vague(left: Token, head: Token) -> bool:
     tokens = left.doc[left.i : head.i + 1]
-    return head.lower_ in _VAGUE_SOURCES and not any(t.ent_type_ in {"PERSON", "ORG"} for t in tokens)
+    vague = head.lower_ in _VAGUE_SOURCES or head.lower_ in _QUANTIFIERS or _quantifier(head) is not None
+    return vague and not any(t.ent_type_ in {"PERSON", "ORG"} for t in tokens)
+
+
+def _agentless_passive(tok: Token) -> bool:
+    children = {c.dep_ for c in tok.children}
+    return (
+        tok.lower_ in _AGENTLESS_REPORTING
+        and "auxpass" in children
+        and "agent" not in children
+        and _has_complement(tok)
+    )
 
 
 def find_source(tok: Token) -> tuple[Token, Token] | None:
@@ -196,7 +228,7 @@ def _without_overlaps(cues: list[CueHit]) -> list[CueHit]:
 
 
 class HedgeDetector:
-    version = "rules-1"
+    version = "rules-2"
 
     def detect_sentence(self, sentence: Sentence) -> SentenceHedges:
         cues: list[CueHit] = []
@@ -209,6 +241,9 @@ class HedgeDetector:
             if hit:
                 last = tok.doc[tok.i + 1] if tok.lower_ == "up" else tok  # "up to" is one cue
                 cues.append(CueHit(base + tok.idx, base + last.idx + len(last.text), hit[0], hit[1]))
+            if is_reporting and not hit and not found and _agentless_passive(tok):
+                first = tok.doc[tok.i - 1] if tok.i > 0 and tok.doc[tok.i - 1].lower_ in _WEASEL_ADVERBS else tok
+                cues.append(CueHit(base + first.idx, base + tok.idx + len(tok.text), HedgeType.attribution, _WEASEL_WEIGHT))
             if found:
                 left, head = found
                 span = (base + left.idx, base + head.idx + len(head.text))

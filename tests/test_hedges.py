@@ -318,3 +318,43 @@ def test_example_all_offsets_and_scores(example):
 def test_up_to_is_one_cue_before_a_number(hedge):
     article, result = hedge("Up to 300 soldiers were sent north.")
     assert ("Up to", HedgeType.approximator) in cues(article, result)
+
+
+@pytest.mark.parametrize(
+    "sentence, cue",
+    [
+        ("The move is widely regarded as a mistake.", "widely regarded"),
+        ("The unit is perceived as loyal to the prime minister.", "perceived"),
+        ("The inquiry was expected to topple the government.", "expected"),
+    ],
+)
+def test_agentless_passive_reporting_is_weasel_attribution(hedge, sentence, cue):
+    article, result = hedge(sentence)
+    assert (cue, HedgeType.attribution) in cues(article, result)
+    assert result.score >= 0.5
+
+
+def test_passive_without_a_complement_is_not_a_cue(hedge):
+    article, result = hedge("He was considered for the post last year.")
+    assert result.cues == []
+
+
+@pytest.mark.parametrize(
+    "sentence, expected_source",
+    [
+        ("Some argue that he opposed the reform.", "Some"),
+        ("Many historians argue that the war was avoidable.", "Many historians"),
+        ("These changes are said by most to have little effect.", "most"),
+    ],
+)
+def test_quantified_sources_are_vague(hedge, sentence, expected_source):
+    article, result = hedge(sentence)
+    assert source(article, result) == expected_source
+    assert HedgeType.attribution in {t for _, t in cues(article, result)}
+    assert result.score >= 0.5
+
+
+def test_named_source_with_a_quantifier_word_elsewhere_stays_specific(hedge):
+    article, result = hedge("The minister said many roads were closed.")
+    assert source(article, result) == "minister"
+    assert result.score < 0.35
