@@ -227,6 +227,11 @@ def _without_overlaps(cues: list[CueHit]) -> list[CueHit]:
     return sorted(kept, key=lambda c: c.start)
 
 
+def _cue(base: int, first: Token, last: Token, type_: HedgeType, weight: float) -> CueHit:
+    """A cue over the tokens `first`..`last`; `base` maps the parse's offsets into the article."""
+    return CueHit(base + first.idx, base + last.idx + len(last.text), type_, weight)
+
+
 class HedgeDetector:
     version = "rules-2"
 
@@ -237,13 +242,13 @@ class HedgeDetector:
         for tok in sentence.span:
             hit = classify_token(tok)
             is_reporting = tok.lower_ in _REPORTING_VERBS and tok.pos_ == "VERB" or tok.lower_ == "according"
-            found = find_source(tok) if hit and hit[0] is HedgeType.evidential or is_reporting else None
+            found = find_source(tok) if (hit and hit[0] is HedgeType.evidential) or is_reporting else None
             if hit:
                 last = tok.doc[tok.i + 1] if tok.lower_ == "up" else tok  # "up to" is one cue
-                cues.append(CueHit(base + tok.idx, base + last.idx + len(last.text), hit[0], hit[1]))
+                cues.append(_cue(base, tok, last, *hit))
             if is_reporting and not hit and not found and _agentless_passive(tok):
                 first = tok.doc[tok.i - 1] if tok.i > 0 and tok.doc[tok.i - 1].lower_ in _WEASEL_ADVERBS else tok
-                cues.append(CueHit(base + first.idx, base + tok.idx + len(tok.text), HedgeType.attribution, _WEASEL_WEIGHT))
+                cues.append(_cue(base, first, tok, HedgeType.attribution, _WEASEL_WEIGHT))
             if found:
                 left, head = found
                 span = (base + left.idx, base + head.idx + len(head.text))
@@ -251,7 +256,7 @@ class HedgeDetector:
                 if is_reporting and not hit:
                     end_tok = tok.doc[tok.i + 1] if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) else tok
                     weight = _WEASEL_WEIGHT if _is_vague(left, head) else _ATTRIBUTION_WEIGHT
-                    cues.append(CueHit(base + tok.idx, base + end_tok.idx + len(end_tok.text), HedgeType.attribution, weight))
+                    cues.append(_cue(base, tok, end_tok, HedgeType.attribution, weight))
                 elif _is_vague(left, head):
                     # "Reports suggest": the vague source itself is a second, attribution cue.
                     cues.append(CueHit(span[0], span[1], HedgeType.attribution, _WEASEL_WEIGHT))
