@@ -19,7 +19,7 @@ ACTOR_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON"})
 # in the run's length (50,000 emoji took minutes). Runs and docs are cut to bounded pieces.
 MAX_RUN_CHARS = 300
 MAX_DOC_CHARS = 5_000
-_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN_CHARS + 1))
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
 # Components the later stages read: the parser splits sentences and gives dependencies for
 # hedge scope and attribution, the tagger tells modal "may" from the month, NER finds actors.
 _UNUSED_PIPES = ("lemmatizer",)
