@@ -122,8 +122,8 @@ class ClaimStanceScorer:
     Below `unrelated_below` no sentence is about the claim. Otherwise the evidence refutes
     it (denial or debunking words the claim itself lacks), hedges about it (discuss), or
     states it plainly (agree, when the match is close; discuss when it is loose).
-    The relevance cut was chosen on a sample of FNC-1 *train* headline-body pairs, where
-    0.45 best separated related from unrelated pairs; dev is kept for evaluation.
+    The thresholds are heuristics, set by looking at FNC-1 *train* headline-body pairs
+    (dev is kept for evaluation); the trained claim-stance model replaces them.
     """
 
     version = "cosine-rules-2"
