@@ -84,10 +84,8 @@ class _TextBuilder:
     def newline(self) -> None:
         if self.at_line_start:
             return
-        last = self.parts[-1]
-        stripped = last.rstrip(" ")
-        self.length -= len(last) - len(stripped)
-        self.parts[-1] = stripped
+        self.length = self.content_end
+        self.parts[-1] = self.parts[-1].rstrip(" ")
         if self.parts[-1]:
             self.parts.append("\n")
             self.length += 1

@@ -198,14 +198,10 @@ class Pipeline:
         else:
             ids = article.sentence_ids(parent, node.index)
         n = _summary_length(options, len(ids), options.section_summary_sentences or DEFAULT_SECTION_SUMMARY_SENTENCES)
-        heading = None
-        if node.heading:
-            h0, h1 = node.heading
-            heading = Span(text=article.text[h0:h1], start=h0, end=h1)
         return Section(
             index=node.index,
             level=node.level,
-            heading=heading,
+            heading=Span.of(article.text, *node.heading) if node.heading else None,
             start=node.start,
             end=node.end,
             summary=self.summarizer.summarize(article, ids, n),
@@ -216,17 +212,13 @@ class Pipeline:
     def _hedged_claim(article: Article, hedges: SentenceHedges) -> HedgedClaim:
         sentence = article.sentences[hedges.sentence]
         text = article.text
-        source = None
-        if hedges.source:
-            s0, s1 = hedges.source
-            source = Span(text=text[s0:s1], start=s0, end=s1)
         return HedgedClaim(
-            sentence=Span(text=sentence.text, start=sentence.start, end=sentence.end),
+            sentence=Span.of(text, sentence.start, sentence.end),
             section=sentence.section,
             subsection=sentence.subsection,
             score=hedges.score,
-            cues=[Cue(text=text[c.start : c.end], start=c.start, end=c.end, type=c.type) for c in hedges.cues],
-            source=source,
+            cues=[Cue.of(text, c.start, c.end, type=c.type) for c in hedges.cues],
+            source=Span.of(text, *hedges.source) if hedges.source else None,
         )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
+from typing_extensions import Self
+
 from pydantic import BaseModel, ConfigDict, Field
 
 ContentType = Literal["auto", "text", "markdown", "html"]
@@ -41,6 +43,11 @@ class Span(BaseModel):
     text: str = Field(description="The covered text, equal to `text[start:end]` of the analysed text.")
     start: int = Field(ge=0, description="Start offset (inclusive), in Python string indices.")
     end: int = Field(ge=0, description="End offset (exclusive), in Python string indices.")
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int, **fields: object) -> Self:
+        """The span of `text[start:end]`: every span is built here, so its text always matches."""
+        return cls(text=text[start:end], start=start, end=end, **fields)
 
 
 class Cue(Span):

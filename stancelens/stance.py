@@ -3,7 +3,7 @@ claims, from the most relevant sentences by embedding similarity.
 
 Target stance follows NewsMTSC's reading: the sentiment a sentence expresses toward the
 target, negative meaning against. Each mention is scored on the clause around it (the
-mention's governing verb and everything under it), not the whole sentence, so "Ukraine
+mention's governing verb and its phrases, without other clauses in it), not the whole sentence, so "Ukraine
 gained ground while Russia lost thousands" scores the two actors apart. Polarity comes from
 the VADER lexicon, which is tuned for short, informal text: the trained model of a later
 version replaces this stage.
@@ -85,13 +85,8 @@ class TargetStanceScorer:
         polarity = float(np.mean(list(per_sentence.values()))) if per_sentence else 0.0
         ranked = sorted(per_sentence.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:max_evidence]
         evidence = [
-            Evidence(
-                text=article.sentences[i].text,
-                start=article.sentences[i].start,
-                end=article.sentences[i].end,
-                label=_label(p),
-                score=_confidence(p),
-            )
+            Evidence.of(article.text, article.sentences[i].start, article.sentences[i].end,
+                        label=_label(p), score=_confidence(p))
             for i, p in ranked
         ]
         seen: list[str] = []
@@ -104,7 +99,7 @@ class TargetStanceScorer:
             origin=target.origin,
             label=_label(polarity),
             score=_confidence(polarity),
-            mentions=[Span(text=article.text[s:e], start=s, end=e) for s, e in target.mentions],
+            mentions=[Span.of(article.text, s, e) for s, e in target.mentions],
             evidence=evidence,
         )
 
@@ -141,12 +136,8 @@ class ClaimStanceScorer:
         top = np.argsort(-relevance, kind="stable")[:max_evidence]
         best = float(relevance[top[0]])
         evidence = [
-            ClaimEvidence(
-                text=article.sentences[i].text,
-                start=article.sentences[i].start,
-                end=article.sentences[i].end,
-                relevance=round(float(np.clip(relevance[i], -1.0, 1.0)), 4),
-            )
+            ClaimEvidence.of(article.text, article.sentences[i].start, article.sentences[i].end,
+                             relevance=round(float(np.clip(relevance[i], -1.0, 1.0)), 4))
             for i in top
         ]
         if best < self.unrelated_below:

@@ -23,11 +23,6 @@ class Summarizer(Protocol):
     def summarize(self, article: Article, sentence_ids: list[int], n: int) -> Summary: ...
 
 
-def _extractive_summary(article: Article, chosen: list[int]) -> Summary:
-    spans = [Span(text=article.sentences[i].text, start=article.sentences[i].start, end=article.sentences[i].end) for i in chosen]
-    return Summary(text=" ".join(s.text for s in spans), sentences=spans, method="extractive")
-
-
 class ExtractiveSummarizer:
     """Centrality in embedding space, a position prior and MMR redundancy control.
 
@@ -75,7 +70,9 @@ class ExtractiveSummarizer:
         assert article.embeddings is not None, "the encoder runs before the summariser"
         words = [len(article.sentences[i].text.split()) for i in sentence_ids]
         local = self.select(article.embeddings[sentence_ids], n, words)
-        return _extractive_summary(article, [sentence_ids[i] for i in local])
+        chosen = [article.sentences[sentence_ids[i]] for i in local]
+        spans = [Span.of(article.text, s.start, s.end) for s in chosen]
+        return Summary(text=" ".join(s.text for s in spans), sentences=spans, method="extractive")
 
 
 class AbstractiveSummarizer:
