@@ -10,6 +10,7 @@ STAMP   = $(VENV)/.stancelens-installed
 # Weights come from installed packages or local paths only; never reach for a hub at run time.
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
 
 .PHONY: install serve test bench lint-docker
 
@@ -21,7 +22,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[eval,test]'
 	touch $(STAMP)
 
 serve: $(STAMP)
@@ -31,7 +32,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) eval/bench_analyze.py
+	$(VENV)/bin/stancelens bench
 
 lint-docker: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile

@@ -1,4 +1,4 @@
-"""The `stancelens` command: analyse an article, or serve the API."""
+"""The `stancelens` command: analyse an article, serve the API, evaluate on data sets or benchmark speed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from .benchmark.command import add_bench_command
 from .errors import InputError
+from .evaluation.command import add_eval_command
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
@@ -66,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--log-level", default="info")
     s.set_defaults(run=_serve)
+
+    add_eval_command(commands)
+    add_bench_command(commands)
     return parser
 
 

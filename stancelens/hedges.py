@@ -232,6 +232,14 @@ def _cue(base: int, first: Token, last: Token, type_: HedgeType, weight: float) 
     return CueHit(base + first.idx, base + last.idx + len(last.text), type_, weight)
 
 
+def combined_score(cues: list[CueHit]) -> float:
+    """Cues as independent evidence: `1 - prod(1 - weight)`."""
+    remaining = 1.0
+    for cue in cues:
+        remaining *= 1.0 - cue.weight
+    return round(1.0 - remaining, 4)
+
+
 class HedgeDetector:
     version = "rules-2"
 
@@ -261,10 +269,33 @@ class HedgeDetector:
                     # "Reports suggest": the vague source itself is a second, attribution cue.
                     cues.append(CueHit(span[0], span[1], HedgeType.attribution, _WEASEL_WEIGHT))
         cues = _without_overlaps(cues)
-        remaining = 1.0
-        for cue in cues:
-            remaining *= 1.0 - cue.weight
-        return SentenceHedges(sentence.index, round(1.0 - remaining, 4), cues, source)
+        return SentenceHedges(sentence.index, combined_score(cues), cues, source)
 
     def __call__(self, article: Article) -> list[SentenceHedges]:
         return [self.detect_sentence(s) for s in article.sentences]
+
+
+# Every cue word the rules know, with its type and weight: what a lexicon lookup alone would use.
+LEXICON: dict[str, tuple[HedgeType, float]] = {
+    **{w: (HedgeType.conditional, v) for w, v in _CONDITIONALS.items()},
+    **{w: (HedgeType.approximator, v) for w, v in {**_APPROX_BEFORE_NUMBER, **_APPROX_ALWAYS}.items()},
+    **{w: (HedgeType.probability, v) for w, v in _PROBABILITY.items()},
+    **{w: (HedgeType.evidential, v) for w, v in {**_EVIDENTIAL_VERBS, **_EVIDENTIAL_ADVERBS}.items()},
+    **{w: (HedgeType.modal, v) for w, v in _MODALS.items()},
+}
+
+
+class LexiconHedgeDetector:
+    """The evaluation baseline: every lexicon word is a cue, whatever its context or attribution.
+
+    It shows what the context rules (and later the trained model) add over word lookup.
+    """
+
+    version = "lexicon-baseline-1"
+
+    def __call__(self, article: Article) -> list[SentenceHedges]:
+        out = []
+        for sentence in article.sentences:
+            cues = [_cue(sentence.offset, tok, tok, *LEXICON[tok.lower_]) for tok in sentence.span if tok.lower_ in LEXICON]
+            out.append(SentenceHedges(sentence.index, combined_score(cues), cues, None))
+        return out

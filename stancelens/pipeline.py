@@ -47,7 +47,8 @@ class _Timer:
     def stage(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
         yield
-        self.ms[name] = round((time.perf_counter() - t0) * 1000, 2)
+        # Stages may run twice (sentences, then claims, are encoded): their times add up.
+        self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000, 2)
 
 
 def _summary_length(options: AnalyzeOptions, n_sentences: int, default: int) -> int:
@@ -103,17 +104,38 @@ class Pipeline:
             claim_stance=ClaimStanceScorer(),
         )
 
-    def _check(self, text: str, targets: list[str], claims: list[str]) -> None:
-        s = self.settings
+    def replace(self, **components: object) -> Pipeline:
+        """The same loaded models with some components swapped.
+
+        Baselines (Lead-3, a lexicon-only hedge detector) run this way, through the same code
+        path as the real components, so an evaluation compares stages and nothing else.
+        """
+        current = {
+            "linguistics": self.linguistics,
+            "encoder": self.encoder,
+            "summarizer": self.summarizer,
+            "hedges": self.hedges,
+            "target_stance": self.target_stance,
+            "claim_stance": self.claim_stance,
+        }
+        unknown = set(components) - set(current)
+        if unknown:
+            raise TypeError(f"not pipeline components: {sorted(unknown)}")
+        return Pipeline(self.settings, **{**current, **components})
+
+    def _check_text(self, text: str) -> None:
         if not isinstance(text, str):
             raise InputError(f"text must be a string, not {type(text).__name__}")
         if not text.strip():
             raise EmptyTextError("text is empty or only whitespace: send the article's text")
-        if len(text) > s.max_chars:
+        if len(text) > self.settings.max_chars:
             raise TextTooLongError(
-                f"text has {len(text):,} characters, over the limit of {s.max_chars:,}: "
+                f"text has {len(text):,} characters, over the limit of {self.settings.max_chars:,}: "
                 "split the article, or raise STANCELENS_MAX_CHARS"
             )
+
+    def _check_items(self, targets: list[str], claims: list[str]) -> None:
+        s = self.settings
         for kind, items, limit in (("targets", targets, s.max_targets), ("claims", claims, s.max_claims)):
             if len(items) > limit:
                 raise TooManyItemsError(
@@ -135,12 +157,26 @@ class Pipeline:
         content_type: ContentType = "auto",
         id: str | None = None,
     ) -> AnalysisResult:
+        """Analyse one article: `read` it, then `annotate` it."""
         targets = list(targets or [])
         claims = list(claims or [])
-        options = options or AnalyzeOptions()
-        self._check(text, targets, claims)
+        self._check_text(text)
+        self._check_items(targets, claims)
         timer = _Timer()
+        article = self.read(text, content_type, timer)
+        return self.annotate(
+            article,
+            targets=targets,
+            claims=claims,
+            options=options,
+            id=id or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            timer=timer,
+        )
 
+    def read(self, text: str, content_type: ContentType = "auto", timer: _Timer | None = None) -> Article:
+        """The stages every analysis shares: normalise, sections, sentences, and one encoding pass."""
+        self._check_text(text)
+        timer = timer or _Timer()
         with timer.stage("normalize"):
             article = normalize(text, content_type)
         with timer.stage("sections"):
@@ -149,6 +185,27 @@ class Pipeline:
             self.linguistics(article)
         with timer.stage("encode"):
             article.embeddings = self.encoder.encode([s.text for s in article.sentences])
+        return article
+
+    def annotate(
+        self,
+        article: Article,
+        *,
+        targets: list[str] | None = None,
+        claims: list[str] | None = None,
+        options: AnalyzeOptions | None = None,
+        id: str | None = None,
+        timer: _Timer | None = None,
+    ) -> AnalysisResult:
+        """Summaries, hedges and stances of an article `read` has prepared; the article is not changed,
+        so it can be annotated again with other claims or by a pipeline with other components."""
+        targets = list(targets or [])
+        claims = list(claims or [])
+        options = options or AnalyzeOptions()
+        self._check_items(targets, claims)
+        timer = timer or _Timer()
+
+        with timer.stage("encode"):
             claim_embeddings = self.encoder.encode(claims)
         with timer.stage("summaries"):
             n_doc = options.summary_sentences or DEFAULT_SUMMARY_SENTENCES
@@ -179,7 +236,7 @@ class Pipeline:
         timer.ms["total"] = round(sum(timer.ms.values()), 2)
 
         return AnalysisResult(
-            id=id or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            id=id or hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
             text=article.text,
             content_type=article.content_type,
             model=self.model_info,

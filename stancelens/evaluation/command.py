@@ -1,0 +1,78 @@
+"""`stancelens eval`: arguments only; the harness is imported when the command runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+TASK_NAMES = ("hedge", "stance", "claims", "summary", "all")
+
+
+def default_data_dir() -> Path:
+    """`STANCELENS_DATA_DIR`, else the `shared/data` folder beside the repository."""
+    env = os.environ.get("STANCELENS_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..pipeline import default_pipeline
+    from .report import slug, to_markdown
+    from .schema import EvalSuite
+    from .tasks import SUITE, Run, evaluate
+
+    if args.task == "all":
+        root = Path(args.data) if args.data else default_data_dir()
+        if not root.is_dir():
+            raise InputError(f"{root} is not a folder: pass --data with the shared data folder")
+        jobs = [(task, Run(data=str(root / rel), limit=args.limit, samples=args.bootstrap, seed=args.seed))
+                for task, rel in SUITE]
+    else:
+        if not args.data:
+            raise InputError(f"eval {args.task} needs --data: a file, a folder (with --split) or hf:<dataset>")
+        jobs = [(args.task, Run(data=args.data, split=args.split, limit=args.limit, samples=args.bootstrap,
+                                seed=args.seed, bodies=args.bodies))]
+
+    out = Path(args.out) if args.out else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    pipeline = default_pipeline()
+    outcomes = []
+    for task, run in jobs:
+        print(f"stancelens eval: {task} on {run.data}", file=sys.stderr)
+        outcomes.append(evaluate(task, pipeline, run))
+
+    sections = [to_markdown(o, out) for o in outcomes]
+    markdown = "\n".join(sections)
+    if args.task == "all":
+        document = EvalSuite(reports=[o.report for o in outcomes]).model_dump_json(indent=2)
+        stem = "report"
+        markdown = "# StanceLens evaluation\n\n" + markdown
+    else:
+        document = outcomes[0].report.model_dump_json(indent=2)
+        stem = slug(outcomes[0].report)
+    if out:
+        (out / f"{stem}.json").write_text(document + "\n", encoding="utf-8")
+        (out / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    print(document if args.format == "json" else markdown)
+    return 0
+
+
+def add_eval_command(commands: argparse._SubParsersAction) -> None:
+    e = commands.add_parser(
+        "eval", help="score StanceLens and baselines on a labelled data set",
+        description="Score StanceLens and its baselines on labelled data. 'all' runs every task on the "
+                    "shared dev splits.")
+    e.add_argument("task", choices=TASK_NAMES)
+    e.add_argument("--data", help="a .jsonl/.csv/.parquet file, a folder (its --split files) or hf:<hub dataset>; "
+                                  "for 'all', the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
+    e.add_argument("--split", default="test", help="split to read from a folder or hub dataset (default: test)")
+    e.add_argument("--bodies", help="claims on FNC-1: the bodies file (default: found beside the stances file)")
+    e.add_argument("--out", help="folder for the markdown report, its JSON and PNG plots")
+    e.add_argument("--format", choices=["json", "markdown"], default="markdown")
+    e.add_argument("--limit", type=int, help="score only the first N records (quick checks)")
+    e.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    e.add_argument("--seed", type=int, default=0)
+    e.set_defaults(run=_run)

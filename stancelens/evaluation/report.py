@@ -1,0 +1,106 @@
+"""Markdown evaluation reports, with their plots written next to them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import plots
+from .schema import ClassificationMetrics, CueMetrics, Estimate, EvalReport, RougeMetrics
+from .tasks import Outcome
+
+
+def _e(est: Estimate | None, digits: int = 3) -> str:
+    if est is None:
+        return "-"
+    low, high = est.ci95
+    return f"{est.value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def _classification_table(systems: dict[str, ClassificationMetrics]) -> list[str]:
+    first = next(iter(systems.values()))
+    extra = [label for label, v in (("FNC-1 score", first.fnc_score), ("F_avg (favor, against)", first.f_avg),
+                                    ("average precision", first.average_precision),
+                                    ("ECE", first.calibration)) if v is not None]
+    head = ["system", "accuracy", "macro-F1", "micro-F1"] + extra
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, m in systems.items():
+        row = [_e(m.accuracy), _e(m.macro_f1), _e(m.micro_f1)]
+        row += [_e(v) for v in (m.fnc_score, m.f_avg, m.average_precision) if v is not None]
+        if first.calibration is not None:
+            row.append(_e(m.calibration.ece) if m.calibration else "-")
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+    lines += ["", "Per class (StanceLens):", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label, c in first.per_class.items():
+        lines.append(f"| {label} | {_e(c.precision)} | {_e(c.recall)} | {_e(c.f1)} | {c.support} |")
+    return lines
+
+
+def _cue_table(systems: dict[str, CueMetrics]) -> list[str]:
+    lines = ["| system | gold cues | predicted | exact P | exact R | exact F1 | overlap F1 | type accuracy |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, m in systems.items():
+        lines.append(f"| {name} | {m.n_gold} | {m.n_predicted} | {_e(m.exact['precision'])} | "
+                     f"{_e(m.exact['recall'])} | {_e(m.exact['f1'])} | {_e(m.overlap['f1'])} | {_e(m.type_accuracy)} |")
+    return lines
+
+
+def _rouge_table(systems: dict[str, RougeMetrics]) -> list[str]:
+    lines = ["| system | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum | words |", "|---|---|---|---|---|---|"]
+    for name, m in systems.items():
+        cells = [_e(v, 2) for v in (m.rouge1, m.rouge2, m.rougeL, m.rougeLsum)]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {m.mean_words} |")
+    return lines
+
+
+def slug(report: EvalReport) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", f"{report.task}-{Path(report.data).parent.name}-{Path(report.data).stem}").strip("-")
+
+
+def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
+    """The report as markdown; with `out`, plots are written there and linked."""
+    r = outcome.report
+    name = slug(r)
+    lines = [f"## {r.task}: {r.data}" + (f" ({r.split})" if r.split else ""), "",
+             f"{r.n} records, {r.seconds} s. Model `{r.model.version}`: "
+             + ", ".join(f"{k} `{v}`" for k, v in r.model.components.items()) + ".", "",
+             "Every figure is the value on the whole set, then its bootstrap 95% interval.", ""]
+    figures: list[str] = []
+    if r.task == "summary":
+        systems = {"StanceLens": r.metrics["summary"]} | {k: v["summary"] for k, v in r.baselines.items()}
+        lines += _rouge_table(systems)
+        d = r.metrics["minus_lead3"]
+        lines += ["", "StanceLens minus Lead-3, per document (paired bootstrap): "
+                  + ", ".join(f"{k} {v.value:+.2f} [{v.ci95[0]:+.2f}, {v.ci95[1]:+.2f}]" for k, v in d.items()), "",
+                  "ROUGE-L is one longest common subsequence over the whole text; ROUGE-Lsum takes it per sentence "
+                  "(newline-split) and is the figure CNN/DailyMail papers quote."]
+        if out:
+            figures.append(plots.rouge_by_length(outcome.words, {k: v["rouge1"] for k, v in outcome.rouge.items()},
+                                                 out / f"{name}-rouge-by-length.png"))
+    else:
+        key = "sentence" if r.task == "hedge" else "labels"
+        systems = {"StanceLens": r.metrics[key]} | {k: v[key] for k, v in r.baselines.items()}
+        lines += _classification_table(systems)
+        if "cue" in r.metrics:
+            lines += ["", "Cue spans:", ""] + _cue_table({"StanceLens": r.metrics["cue"]}
+                                                         | {k: v["cue"] for k, v in r.baselines.items()})
+        if out:
+            for system, m in systems.items():
+                figures.append(plots.confusion(m, f"{system}: {r.task}", out / f"{name}-confusion-{system}.png"))
+            ours = systems["StanceLens"]
+            if ours.calibration:
+                figures.append(plots.reliability(ours.calibration, "StanceLens", out / f"{name}-reliability.png"))
+            curves = {k: ([g == "uncertain" for g in v.gold], v.positive_scores)
+                      for k, v in outcome.classified.items() if v.positive_scores is not None}
+            if curves:
+                figures.append(plots.precision_recall(curves, "uncertain sentences", out / f"{name}-pr.png"))
+    lines.append("")
+    lines += [f"![{f}]({f})" for f in figures]
+    if r.notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in r.notes]
+    if r.worst:
+        lines += ["", "Worst errors (most confident first):" if r.task != "summary" else "Lowest ROUGE-1:", ""]
+        for w in r.worst:
+            text = w.text.replace("\n", " ").replace("|", "\\|")
+            lines.append(f"- `{w.id}` gold **{w.gold[:300]}**, predicted **{w.predicted[:300]}** ({w.score:.2f}): {text}")
+    return "\n".join(lines) + "\n"
