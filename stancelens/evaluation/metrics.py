@@ -103,8 +103,8 @@ def classification(gold: Sequence[str], pred: Sequence[str], labels: Sequence[st
                    ) -> ClassificationMetrics:
     """Accuracy, per-class / macro / micro precision-recall-F1 over the gold `labels`, the confusion
     matrix over gold and predicted labels, and when given, calibration of `confidence` (top label),
-    average precision of `positive_scores` for the `positive` class, FNC-1's score (when the labels
-    are FNC-1's) and F_avg (mean F1 of favor and against, SemEval-2016's measure)."""
+    average precision of `positive_scores` for the `positive` class, FNC-1's score (when
+    'unrelated' is a label) and F_avg (mean F1 of favor and against, SemEval-2016's measure)."""
     from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_fscore_support
 
     gold, pred = list(gold), list(pred)
@@ -116,7 +116,7 @@ def classification(gold: Sequence[str], pred: Sequence[str], labels: Sequence[st
     n, k = len(g), len(every)
     conf = None if confidence is None else np.asarray(confidence, dtype=float)
     pos = None if positive_scores is None else np.asarray(positive_scores, dtype=float)
-    is_fnc = "unrelated" in labels and set(FNC_RELATED) <= set(labels)
+    is_fnc = "unrelated" in labels
     has_f_avg = {"favor", "against"} <= set(labels)
 
     def stats(idx: np.ndarray, cm: np.ndarray | None = None) -> dict[str, float]:

@@ -51,7 +51,7 @@ class ClassificationMetrics(BaseModel):
     confusion: list[list[int]] = Field(description="Counts; rows are gold, columns predicted.")
     calibration: Calibration | None = None
     average_precision: Estimate | None = Field(None, description="Area under the precision-recall curve of the positive class (hedge: uncertain).")
-    fnc_score: Estimate | None = Field(None, description="FNC-1's official relative score (0-1), when the labels are FNC-1's.")
+    fnc_score: Estimate | None = Field(None, description="FNC-1's official relative score (0-1), when 'unrelated' is a label.")
     f_avg: Estimate | None = Field(None, description="Mean F1 of favor and against (SemEval-2016 Task 6's F_avg), when both are labels.")
 
 
