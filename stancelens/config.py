@@ -6,7 +6,9 @@ with other weights can point any stage at them without touching code.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,3 +44,13 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# Evaluation and benchmark data: the `shared/data` folder beside a checkout, unless the env says otherwise.
+DATA_DIR_ENV = "STANCELENS_DATA_DIR"
+SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else SHARED_DATA_DIR

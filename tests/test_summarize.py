@@ -97,11 +97,19 @@ def test_extractive_summary_keeps_article_order_and_offsets():
     emb = unit([1, 1, 0], [1, -1, 0], [1, 0, 1], [1, 0, -1], [1, 1, 1], [1, -1, -1], [1, 0, 0])
     texts = SENTENCES[:7]
     article = fake_article(texts, emb)
-    summary = ExtractiveSummarizer().summarize(article, list(range(7)), 3)
+    summary = ExtractiveSummarizer(position_weight=0.3, redundancy=0.3).summarize(article, list(range(7)), 3)
     assert summary.method == "extractive"
     assert [s.text for s in summary.sentences] == [texts[0], texts[1], texts[6]]
     assert all(article.text[s.start : s.end] == s.text for s in summary.sentences)
     assert summary.text == " ".join(s.text for s in summary.sentences)
+
+
+def test_default_summary_leads_with_the_opening_but_skips_run_on_captions():
+    emb = unit(*[[1, i / 10] for i in range(6)])
+    caption = "Pictured: " + " ".join(["word"] * 60) + " the statement ran on."
+    texts = [SENTENCES[0], caption] + SENTENCES[2:6]
+    summary = ExtractiveSummarizer().summarize(fake_article(texts, emb), list(range(6)), 3)
+    assert [s.text for s in summary.sentences] == [texts[0], texts[2], texts[3]]
 
 
 def test_extractive_summary_of_a_subset_maps_back_to_article_sentences():

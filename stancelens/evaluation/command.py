@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 TASK_NAMES = ("hedge", "stance", "claims", "summary", "all")
 
 
-def default_data_dir() -> Path:
-    """`STANCELENS_DATA_DIR`, else the `shared/data` folder beside the repository."""
-    env = os.environ.get("STANCELENS_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
 def _run(args: argparse.Namespace) -> int:
+    from ..config import default_data_dir
     from ..errors import InputError
     from ..pipeline import default_pipeline
     from .report import slug, to_markdown

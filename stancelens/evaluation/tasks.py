@@ -312,7 +312,7 @@ def evaluate_claims(pipeline: Pipeline, run: Run) -> Outcome:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s{3,}|\n+")
 
 
-def _reference_sentences(rec: dict, ref_f: str, list_f: str | None) -> list[str]:
+def reference_sentences(rec: dict, ref_f: str, list_f: str | None) -> list[str]:
     if list_f and rec[list_f]:
         return [s.strip() for s in rec[list_f] if s.strip()]
     return [s.strip() for s in _SENTENCE_END.split(rec[ref_f]) if s.strip()]
@@ -337,7 +337,7 @@ def evaluate_summary(pipeline: Pipeline, run: Run, sentences: int = 3) -> Outcom
         for name, system in systems.items():
             summary = system.annotate(article, options=options).summary
             outputs[name].append([s.text for s in summary.sentences] or [summary.text])
-        references.append(_reference_sentences(rec, ref_f, list_f))
+        references.append(reference_sentences(rec, ref_f, list_f))
         words.append(len(rec[text_f].split()))
         ids.append(str(rec[id_f]) if id_f else str(i))
         articles.append(rec[text_f])
