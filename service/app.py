@@ -23,27 +23,9 @@ from stancelens import __version__
 from stancelens.config import Settings, get_settings
 from stancelens.errors import InputError
 from stancelens.pipeline import Pipeline
-from stancelens.schema import AnalysisResult, AnalyzeOptions, ContentType, ModelInfo
+from stancelens.schema import AnalysisResult, AnalyzeRequest, ModelInfo
 
 log = logging.getLogger("stancelens.service")
-
-EXAMPLE_TEXT = (
-    "**Troop movements:**\nUkrainian special forces have reported that no North Korean soldiers have been "
-    "spotted in the Kursk region, suggesting that they may have pulled back. Estimates indicate that around "
-    "1,000 have been killed."
-)
-
-
-class AnalyzeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
-
-    text: str = Field(description="The article: plain text, markdown or HTML. Not empty; at most STANCELENS_MAX_CHARS characters (default 200,000).")
-    id: str | None = Field(None, max_length=256, description="Your id for the article, echoed back; default: a hash of the text.")
-    content_type: ContentType = Field("auto", description="How to read `text`; 'auto' detects HTML and reads anything else as markdown.")
-    targets: list[str] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50).")
-    claims: list[str] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50).")
-    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions, description="Summary lengths, thresholds and caps.")
-
 
 class ErrorResponse(BaseModel):
     detail: str = Field(description="What was wrong, and how to fix it.")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .batch.command import add_batch_command
 from .benchmark.command import add_bench_command
 from .errors import InputError
 from .evaluation.command import add_eval_command
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="info")
     s.set_defaults(run=_serve)
 
+    add_batch_command(commands)
     add_eval_command(commands)
     add_bench_command(commands)
     return parser

@@ -23,9 +23,11 @@ from .normalize import normalize
 from .schema import (
     AnalysisResult,
     AnalyzeOptions,
+    AnalyzeRequest,
     ContentType,
     Cue,
     HedgedClaim,
+    ItemError,
     ModelInfo,
     Section,
     Span,
@@ -55,6 +57,15 @@ def _summary_length(options: AnalyzeOptions, n_sentences: int, default: int) -> 
     if options.summary_ratio is not None:
         return max(1, round(options.summary_ratio * n_sentences))
     return default
+
+
+def text_id(text: str) -> str:
+    """The id of an article that came without one: a stable hash of its text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _item_id(req: AnalyzeRequest) -> str:
+    return req.id or text_id(req.text)
 
 
 class Pipeline:
@@ -169,23 +180,58 @@ class Pipeline:
             targets=targets,
             claims=claims,
             options=options,
-            id=id or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            id=id or text_id(text),
             timer=timer,
         )
 
     def read(self, text: str, content_type: ContentType = "auto", timer: _Timer | None = None) -> Article:
         """The stages every analysis shares: normalise, sections, sentences, and one encoding pass."""
-        self._check_text(text)
         timer = timer or _Timer()
+        article = self._parse(text, content_type, timer)
+        with timer.stage("encode"):
+            article.embeddings = self.encoder.encode([s.text for s in article.sentences])
+        return article
+
+    def _parse(self, text: str, content_type: ContentType, timer: _Timer) -> Article:
+        self._check_text(text)
         with timer.stage("normalize"):
             article = normalize(text, content_type)
         with timer.stage("sections"):
             article.sections = build_sections(article.text, article.markers)
         with timer.stage("sentences"):
             self.linguistics(article)
-        with timer.stage("encode"):
-            article.embeddings = self.encoder.encode([s.text for s in article.sentences])
         return article
+
+    def analyze_batch(self, requests: list[AnalyzeRequest]) -> list[AnalysisResult | ItemError]:
+        """Analyse several articles, in order; a bad one gives an `ItemError` in its place.
+
+        The sentences of all the articles go through the encoder in one call, so its batches
+        are full even when articles are short; each article's `encode` time is its share of
+        that call, by sentence count.
+        """
+        out: list[AnalysisResult | ItemError | None] = [None] * len(requests)
+        parsed: list[tuple[int, Article, _Timer]] = []
+        for i, req in enumerate(requests):
+            timer = _Timer()
+            try:
+                self._check_items(req.targets, req.claims)
+                parsed.append((i, self._parse(req.text, req.content_type, timer), timer))
+            except InputError as exc:
+                out[i] = ItemError(id=_item_id(req), error=str(exc), status=exc.status_code)
+        t0 = time.perf_counter()
+        embeddings = self.encoder.encode([s.text for _, a, _ in parsed for s in a.sentences])
+        encode_ms = (time.perf_counter() - t0) * 1000
+        total = max(1, len(embeddings))
+        at = 0
+        for i, article, timer in parsed:
+            n = len(article.sentences)
+            article.embeddings = embeddings[at:at + n]
+            at += n
+            timer.ms["encode"] = round(encode_ms * n / total, 2)
+            req = requests[i]
+            out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
+                                   id=_item_id(req), timer=timer)
+        return out  # type: ignore[return-value]  # every slot is filled above
 
     def annotate(
         self,
@@ -236,7 +282,7 @@ class Pipeline:
         timer.ms["total"] = round(sum(timer.ms.values()), 2)
 
         return AnalysisResult(
-            id=id or hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            id=id or text_id(article.text),
             text=article.text,
             content_type=article.content_type,
             model=self.model_info,

@@ -154,3 +154,31 @@ class AnalysisResult(BaseModel):
     stances: list[TargetStance] = Field(description="Stance toward each target: those given first, then those found.")
     claims: list[ClaimStance] = Field(description="Stance toward each claim given, in request order.")
     timings_ms: dict[str, float] = Field(description="Milliseconds per stage, and `total`.")
+
+
+EXAMPLE_TEXT = (
+    "**Troop movements:**\nUkrainian special forces have reported that no North Korean soldiers have been "
+    "spotted in the Kursk region, suggesting that they may have pulled back. Estimates indicate that around "
+    "1,000 have been killed."
+)
+
+
+class AnalyzeRequest(BaseModel):
+    """One article to analyse, as the API, the batch job and `Pipeline.analyze_batch` take it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
+
+    text: str = Field(description="The article: plain text, markdown or HTML. Not empty; at most STANCELENS_MAX_CHARS characters (default 200,000).")
+    id: str | None = Field(None, max_length=256, description="Your id for the article, echoed back; default: a hash of the text.")
+    content_type: ContentType = Field("auto", description="How to read `text`; 'auto' detects HTML and reads anything else as markdown.")
+    targets: list[str] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50).")
+    claims: list[str] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50).")
+    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions, description="Summary lengths, thresholds and caps.")
+
+
+class ItemError(BaseModel):
+    """Why one article of a batch was not analysed; the others go on."""
+
+    id: str = Field(description="The article's id (yours, or the hash of its text).")
+    error: str = Field(description="What was wrong, and how to fix it.")
+    status: int = Field(description="The HTTP status a single request with this article would get (413, 422).")

@@ -1,0 +1,1 @@
+"""Batch scoring of article collections: `stancelens batch`, resumable, nothing lost or duplicated."""
