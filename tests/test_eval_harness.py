@@ -173,3 +173,12 @@ def test_eval_all_writes_one_report_with_plots(tmp_path, capsys, pipeline):
     assert any(p.endswith("-pr.png") for p in pngs) and any("rouge-by-length" in p for p in pngs)
     assert all(f"]({p})" in markdown for p in pngs)
     assert json.loads((out / "report.json").read_text())["task"] == "all"
+
+
+def test_missing_extra_names_the_install(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rouge_score" else real(name, *a))
+    assert main(["eval", "summary", "--data", str(SLICES / "cnndm_dev.jsonl")]) == 2
+    assert "pip install 'stancelens[eval]'" in capsys.readouterr().err

@@ -7,6 +7,9 @@ from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..extras import require
+
+    require("eval", "psutil", "httpx")
     from .report import to_markdown
     from .runner import BenchPlan, run_benchmark
 

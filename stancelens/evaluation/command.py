@@ -10,6 +10,9 @@ TASK_NAMES = ("hedge", "stance", "claims", "summary", "all")
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..extras import require
+
+    require("eval", "datasets", "sklearn", "rouge_score", "matplotlib")
     from ..config import default_data_dir
     from ..errors import InputError
     from ..pipeline import default_pipeline
