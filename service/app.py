@@ -1,9 +1,11 @@
-"""The HTTP API: a thin front door over `stancelens.Pipeline.analyze`.
+"""The HTTP API: a thin front door over `stancelens.Pipeline`.
 
 Models load once, in the app's lifespan, on a background thread: `/healthz` answers at once,
-`/readyz` turns true when loading is done, and `/v1/analyze` answers 503 with `Retry-After`
-until then. Analyses run on worker threads behind a capacity limiter, so CPU-bound work never
-blocks the event loop and never oversubscribes the cores.
+`/readyz` turns true when loading is done, and the analysis routes answer 503 with `Retry-After`
+until then. Analyses run on worker threads of one pool (`WorkerPool`) shared by interactive
+requests and background jobs, so CPU-bound work never blocks the event loop and never
+oversubscribes the cores; interactive requests go first. Jobs live in SQLite (`JobStore`)
+and a server started on the same file resumes them.
 """
 
 from __future__ import annotations
@@ -17,19 +19,27 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from service import batch, jobs
+from service.dependencies import (
+    NOT_READY,
+    ErrorResponse,
+    ModelState,
+    NotReady,
+    ready_pipeline,
+    worker_pool,
+)
 from stancelens import __version__
 from stancelens.config import Settings, get_settings
 from stancelens.errors import InputError
+from stancelens.jobs.pool import WorkerPool
+from stancelens.jobs.runner import JobRunner
+from stancelens.jobs.store import JobStore
 from stancelens.pipeline import Pipeline
 from stancelens.schema import AnalysisResult, AnalyzeRequest, ModelInfo
 
 log = logging.getLogger("stancelens.service")
-
-class ErrorResponse(BaseModel):
-    detail: str = Field(description="What was wrong, and how to fix it.")
-
 
 class Health(BaseModel):
     status: str = Field("ok", description="Always 'ok' when the process answers.")
@@ -42,48 +52,32 @@ class Readiness(BaseModel):
     error: str | None = Field(None, description="Why the models failed to load, when they did.")
 
 
-class _ModelState:
-    """The pipeline, filled in by the loader thread."""
-
-    def __init__(self) -> None:
-        self.pipeline: Pipeline | None = None
-        self.error: str | None = None
-        self.loaded = threading.Event()
-
-    def load(self, loader: Callable[[], Pipeline]) -> None:
-        try:
-            self.pipeline = loader()
-            log.info("models loaded: %s", self.pipeline.model_info.version)
-        except Exception as exc:  # a broken model must show in /readyz and the log, not crash the server
-            self.error = f"{type(exc).__name__}: {exc}"
-            log.error("models failed to load: %s", self.error)
-        finally:
-            self.loaded.set()
-
-
-class _NotReady(Exception):
-    pass
-
-
-def ready_pipeline(request: Request) -> Pipeline:
-    """Dependency: the loaded pipeline, or a 503 while it is loading or failed to load."""
-    state: _ModelState = request.app.state.models
-    if state.pipeline is None:
-        raise _NotReady(state.error or "models are still loading")
-    return state.pipeline
-
-
 def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     load = loader or (lambda: Pipeline.load(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = _ModelState()
+        state = ModelState()
+        app.state.settings = settings
         app.state.models = state
-        app.state.limiter = anyio.CapacityLimiter(settings.workers)
+        app.state.pool = WorkerPool(settings.workers)
+        app.state.jobs = JobStore(settings.jobs_db)
+        app.state.runner = JobRunner(app.state.jobs, app.state.pool, settings.job_chunk)
         threading.Thread(target=state.load, args=(load,), name="model-loader", daemon=True).start()
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run_jobs_once_loaded, app)
+            yield
+            tasks.cancel_scope.cancel()
+
+    async def run_jobs_once_loaded(app: FastAPI) -> None:
+        state: ModelState = app.state.models
+        while not state.loaded.is_set():
+            await anyio.sleep(0.05)
+        if state.pipeline is None:
+            log.error("jobs will not run: the models failed to load")
+            return
+        await app.state.runner.run(state.pipeline)
 
     app = FastAPI(
         title="StanceLens",
@@ -101,8 +95,8 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         log.exception("unhandled error")
         return JSONResponse(status_code=500, content={"detail": "internal error; the server log has the details"})
 
-    @app.exception_handler(_NotReady)
-    async def not_ready(_: Request, exc: _NotReady) -> JSONResponse:
+    @app.exception_handler(NotReady)
+    async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "5"})
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="The process is up.")
@@ -117,7 +111,7 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         responses={503: {"model": Readiness, "description": "Not ready yet, or the models failed to load."}},
     )
     async def readyz(request: Request) -> JSONResponse:
-        state: _ModelState = request.app.state.models
+        state: ModelState = request.app.state.models
         body = Readiness(
             ready=state.pipeline is not None,
             model=state.pipeline.model_info if state.pipeline else None,
@@ -133,13 +127,13 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         responses={
             413: {"model": ErrorResponse, "description": "The text is longer than the configured limit."},
             422: {"model": ErrorResponse, "description": "The request is malformed, empty, or has too many targets or claims."},
-            503: {"model": ErrorResponse, "description": "The models are not loaded yet; retry after `Retry-After` seconds."},
+            **NOT_READY,
         },
     )
     async def analyze(
         body: AnalyzeRequest,
-        request: Request,
         pipeline: Annotated[Pipeline, Depends(ready_pipeline)],
+        pool: Annotated[WorkerPool, Depends(worker_pool)],
     ) -> AnalysisResult:
         def run() -> AnalysisResult:
             return pipeline.analyze(
@@ -151,8 +145,10 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
                 id=body.id,
             )
 
-        return await anyio.to_thread.run_sync(run, limiter=request.app.state.limiter)
+        return await pool.run_interactive(run)
 
+    app.include_router(batch.router)
+    app.include_router(jobs.router)
     return app
 
 

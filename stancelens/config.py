@@ -7,6 +7,7 @@ with other weights can point any stage at them without touching code.
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +39,16 @@ class Settings(BaseSettings):
     max_item_chars: int = Field(1_000, ge=1, description="Longest target or claim accepted, in characters.")
     encoder_batch_size: int = Field(64, ge=1)
     torch_threads: int | None = Field(None, ge=1, description="Threads for torch; default: all cores.")
-    workers: int = Field(1, ge=1, description="Analyses the API runs at once.")
+    workers: int = Field(1, ge=1, description="Analyses the API runs at once, interactive and job chunks together.")
+    max_batch: int = Field(64, ge=1, description="Most documents one POST /v1/analyze/batch may send.")
+    max_job_items: int = Field(100_000, ge=1, description="Most documents one job (POST /v1/jobs) may hold.")
+    job_chunk: int = Field(
+        8, ge=1, description="Documents a job analyses per turn on the worker pool; interactive requests wait at most one turn."
+    )
+    jobs_db: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "stancelens-jobs.sqlite3",
+        description="SQLite file holding jobs and their results; point it at a volume so jobs survive the container.",
+    )
 
 
 @lru_cache(maxsize=1)

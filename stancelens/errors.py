@@ -17,3 +17,9 @@ class TextTooLongError(InputError):
 
 class TooManyItemsError(InputError):
     pass
+
+
+class CollectionTooLargeError(InputError):
+    """More documents in one batch or job than the configured limit."""
+
+    status_code = 413

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 # No test may reach a model hub: everything loads from installed packages or tmp dirs.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Apps built with default settings must not pick up (and resume) jobs from a real jobs database.
+os.environ.setdefault("STANCELENS_JOBS_DB", os.path.join(tempfile.mkdtemp(prefix="stancelens-test-"), "jobs.sqlite3"))
 
 from stancelens.pipeline import Pipeline, default_pipeline  # noqa: E402
 from stancelens.schema import AnalysisResult, Section, Span  # noqa: E402

@@ -1,0 +1,58 @@
+"""POST /v1/analyze/batch: several articles in one request, one encoder pass, answered in order."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline, worker_pool
+from stancelens.errors import CollectionTooLargeError
+from stancelens.jobs.pool import WorkerPool
+from stancelens.jobs.schema import ItemOutcome
+from stancelens.pipeline import Pipeline
+from stancelens.schema import AnalyzeRequest
+
+router = APIRouter(tags=["analysis"])
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[AnalyzeRequest] = Field(
+        min_length=1,
+        description="The articles, at least one and at most STANCELENS_MAX_BATCH (default 64). "
+        "One that cannot be analysed (empty, too long, too many targets) gets an item error; "
+        "one that does not match the schema makes the whole request 422.",
+    )
+
+
+class BatchResponse(BaseModel):
+    results: list[ItemOutcome] = Field(description="One outcome per document, in the order sent.")
+
+
+@router.post(
+    "/v1/analyze/batch",
+    response_model=BatchResponse,
+    summary="Analyse several articles in one request; a bad one gets an item error, the others go on.",
+    responses={
+        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_BATCH."},
+        422: {"description": "The body is malformed, has no documents, or a document does not match the schema."},
+        **NOT_READY,
+    },
+)
+async def analyze_batch(
+    body: BatchRequest,
+    request: Request,
+    pipeline: Annotated[Pipeline, Depends(ready_pipeline)],
+    pool: Annotated[WorkerPool, Depends(worker_pool)],
+) -> BatchResponse:
+    limit = request.app.state.settings.max_batch
+    if len(body.documents) > limit:
+        raise CollectionTooLargeError(
+            f"{len(body.documents)} documents sent, over the limit of {limit} per batch: "
+            "send several batches, submit a job to /v1/jobs, or raise STANCELENS_MAX_BATCH"
+        )
+    results = await pool.run_interactive(lambda: pipeline.analyze_batch(body.documents))
+    return BatchResponse(results=[ItemOutcome.of(i, r) for i, r in enumerate(results)])

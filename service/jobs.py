@@ -1,0 +1,130 @@
+"""/v1/jobs: collections analysed in the background, with progress, streamed results and cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+
+from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline
+from stancelens.errors import InputError
+from stancelens.jobs.collection import read_json_list, read_jsonl
+from stancelens.jobs.schema import JobState, JobStatus
+from stancelens.jobs.store import JobStore
+
+router = APIRouter(tags=["jobs"])
+
+JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "No job has this id."}}
+
+
+class UnsupportedMediaType(InputError):
+    status_code = 415
+
+
+def job_store(request: Request) -> JobStore:
+    return request.app.state.jobs
+
+
+def _found(status: JobStatus | None, job_id: str) -> JobStatus:
+    if status is None:
+        raise HTTPException(404, detail=f"no job with id {job_id!r}: ids come from POST /v1/jobs")
+    return status
+
+
+@router.post(
+    "/v1/jobs",
+    status_code=202,
+    response_model=JobStatus,
+    summary="Submit a collection of articles; answers at once with the job to poll.",
+    description=(
+        "The body is a JSON list of AnalyzeRequest objects (`application/json`) or one AnalyzeRequest "
+        "per line (`application/x-ndjson` or `application/jsonl`; blank lines are skipped). A document "
+        "that is not valid JSON or not a valid AnalyzeRequest becomes an item error in its place (the "
+        "error names its line), and the rest of the collection is analysed. Interactive requests take "
+        "priority over jobs on the worker pool. The `Location` header points at the job."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/AnalyzeRequest"}}
+                },
+                "application/x-ndjson": {
+                    "schema": {"type": "string", "description": "One AnalyzeRequest JSON object per line."}
+                },
+            },
+        }
+    },
+    responses={
+        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS."},
+        415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines."},
+        422: {"model": ErrorResponse, "description": "The body is not decodable, not a JSON list, or has no documents."},
+        **NOT_READY,
+    },
+    dependencies=[Depends(ready_pipeline)],
+)
+async def submit_job(
+    request: Request, response: Response, store: Annotated[JobStore, Depends(job_store)]
+) -> JobStatus:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        read = read_json_list
+    elif media_type in JSONL_TYPES:
+        read = read_jsonl
+    else:
+        raise UnsupportedMediaType(
+            f"content-type {media_type or '(none)'!r} is not accepted: send application/json (a list) "
+            "or application/x-ndjson (one document per line)"
+        )
+    items = await anyio.to_thread.run_sync(read, await request.body(), request.app.state.settings.max_job_items)
+    status = await anyio.to_thread.run_sync(store.create, items)
+    request.app.state.runner.notify()
+    response.headers["Location"] = f"/v1/jobs/{status.id}"
+    return status
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobStatus, summary="A job's state and progress.", responses=NOT_FOUND)
+async def job_status(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> JobStatus:
+    return _found(await anyio.to_thread.run_sync(store.status, job_id), job_id)
+
+
+@router.get(
+    "/v1/jobs/{job_id}/results",
+    summary="The outcomes written so far, as JSON lines in input order.",
+    description=(
+        "One ItemOutcome per line (`index`, `ok`, and `result` or `error`), for every document finished "
+        "when the request is made; poll the job and fetch again for the rest, or wait for `done`."
+    ),
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {"schema": {"$ref": "#/components/schemas/ItemOutcome"}}},
+            "description": "One ItemOutcome JSON object per line.",
+        },
+        **NOT_FOUND,
+    },
+)
+async def job_results(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> StreamingResponse:
+    _found(await anyio.to_thread.run_sync(store.status, job_id), job_id)
+    # A sync iterator: Starlette reads it on a worker thread, so SQLite never blocks the event loop.
+    return StreamingResponse(store.outcome_lines(job_id), media_type="application/x-ndjson")
+
+
+@router.delete(
+    "/v1/jobs/{job_id}",
+    response_model=JobStatus,
+    summary="Cancel a job; outcomes already written stay readable.",
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "The job already finished (done or failed)."},
+    },
+)
+async def cancel_job(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> JobStatus:
+    status = _found(await anyio.to_thread.run_sync(store.cancel, job_id), job_id)
+    if status.state in (JobState.done, JobState.failed):
+        raise HTTPException(409, detail=f"job {job_id} already finished ({status.state.value}); nothing to cancel")
+    return status

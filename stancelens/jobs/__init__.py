@@ -1,0 +1,1 @@
+"""Background jobs: collections of articles analysed chunk by chunk, persisted in SQLite."""

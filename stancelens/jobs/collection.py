@@ -1,0 +1,67 @@
+"""Reading a job's collection: a JSON list or JSON lines of `AnalyzeRequest` objects.
+
+A document that is not a valid request becomes an `ItemError` in its place rather than
+rejecting the whole upload: one bad line in a large file should cost that line only.
+Blank lines are skipped, so a JSONL item's index can differ from its line number; the
+error says which line it was.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from stancelens.errors import CollectionTooLargeError, InputError
+from stancelens.schema import AnalyzeRequest, ItemError
+
+
+def read_json_list(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise InputError("a JSON body must be a list of documents, each an AnalyzeRequest object")
+    _check_size(len(data), limit)
+    return [_request(obj, f"document {i}") for i, obj in enumerate(data)]
+
+
+def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the body is not UTF-8: {exc}") from exc
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    _check_size(len(lines), limit)
+    items: list[AnalyzeRequest | ItemError] = []
+    for n, line in lines:
+        try:
+            items.append(_request(json.loads(line), f"line {n}"))
+        except json.JSONDecodeError as exc:
+            items.append(ItemError(id=f"line-{n}", error=f"line {n} is not valid JSON: {exc}", status=422))
+    return items
+
+
+def _check_size(count: int, limit: int) -> None:
+    if count == 0:
+        raise InputError("the collection is empty: send at least one document")
+    if count > limit:
+        raise CollectionTooLargeError(
+            f"{count:,} documents sent, over the limit of {limit:,}: split the collection, or raise STANCELENS_MAX_JOB_ITEMS"
+        )
+
+
+def _request(obj: object, where: str) -> AnalyzeRequest | ItemError:
+    try:
+        return AnalyzeRequest.model_validate(obj)
+    except ValidationError as exc:
+        given_id = obj.get("id") if isinstance(obj, dict) else None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        return ItemError(
+            id=given_id if isinstance(given_id, str) else where.replace(" ", "-"),
+            error=f"{where} is not a valid AnalyzeRequest: {problems}",
+            status=422,
+        )
