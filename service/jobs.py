@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline
 from stancelens.errors import InputError
@@ -34,14 +36,25 @@ def _found(status: JobStatus | None, job_id: str) -> JobStatus:
     return status
 
 
+async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int], list]]:
+    """The `file` field of a multipart upload, read as a JSON list when it is named *.json, else as JSON lines."""
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, StarletteUploadFile):
+        raise InputError("a multipart upload needs a `file` field holding the collection (JSON lines)")
+    body = await upload.read()
+    return body, read_json_list if (upload.filename or "").lower().endswith(".json") else read_jsonl
+
+
 @router.post(
     "/v1/jobs",
     status_code=202,
     response_model=JobStatus,
     summary="Submit a collection of articles; answers at once with the job to poll.",
     description=(
-        "The body is a JSON list of AnalyzeRequest objects (`application/json`) or one AnalyzeRequest "
-        "per line (`application/x-ndjson` or `application/jsonl`; blank lines are skipped). A document "
+        "The body is a JSON list of AnalyzeRequest objects (`application/json`), one AnalyzeRequest "
+        "per line (`application/x-ndjson` or `application/jsonl`; blank lines are skipped), or a file "
+        "uploaded as multipart form data in the field `file`. A document "
         "that is not valid JSON or not a valid AnalyzeRequest becomes an item error in its place (the "
         "error names its line), and the rest of the collection is analysed. Interactive requests take "
         "priority over jobs on the worker pool. The `Location` header points at the job."
@@ -55,6 +68,14 @@ def _found(status: JobStatus | None, job_id: str) -> JobStatus:
                 },
                 "application/x-ndjson": {
                     "schema": {"type": "string", "description": "One AnalyzeRequest JSON object per line."}
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary",
+                                                "description": "JSON lines (or a JSON list in a file named *.json)."}},
+                    }
                 },
             },
         }
@@ -71,16 +92,18 @@ async def submit_job(
     request: Request, response: Response, store: Annotated[JobStore, Depends(job_store)]
 ) -> JobStatus:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json":
-        read = read_json_list
+    if media_type == "multipart/form-data":
+        body, read = await _uploaded_file(request)
+    elif media_type == "application/json":
+        body, read = await request.body(), read_json_list
     elif media_type in JSONL_TYPES:
-        read = read_jsonl
+        body, read = await request.body(), read_jsonl
     else:
         raise UnsupportedMediaType(
-            f"content-type {media_type or '(none)'!r} is not accepted: send application/json (a list) "
-            "or application/x-ndjson (one document per line)"
+            f"content-type {media_type or '(none)'!r} is not accepted: send application/json (a list), "
+            "application/x-ndjson (one document per line) or a multipart upload with a `file` field"
         )
-    items = await anyio.to_thread.run_sync(read, await request.body(), request.app.state.settings.max_job_items)
+    items = await anyio.to_thread.run_sync(read, body, request.app.state.settings.max_job_items)
     status = await anyio.to_thread.run_sync(store.create, items)
     request.app.state.runner.notify()
     response.headers["Location"] = f"/v1/jobs/{status.id}"

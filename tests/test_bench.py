@@ -215,3 +215,11 @@ def test_cli_without_peer_or_http_writes_both_files(tmp_path, capsys, data_dir):
 def test_cli_bad_input_exits_2(capsys, argv, message):
     assert main(["bench", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_batch_figures_compare_analyze_batch_with_the_loop(report):
+    batch = report.ours.batch
+    assert batch.loop == report.ours.in_process
+    assert batch.batched.articles == batch.loop.articles == 3
+    assert batch.ratio == pytest.approx(batch.batched.articles_per_s / batch.loop.articles_per_s)
+    assert "analyze_batch" in to_markdown(report)

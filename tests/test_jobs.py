@@ -155,6 +155,17 @@ def test_jsonl_job_runs_to_done_with_item_errors(client):
     assert results[3].result.id == "three" and len(results[3].result.claims) == 1
 
 
+def test_multipart_file_upload(client):
+    body = jsonl([{"text": article(1), "id": "one"}, {"text": article(2), "id": "two"}])
+    r = client.post("/v1/jobs", files={"file": ("articles.jsonl", body, "application/octet-stream")})
+    assert r.status_code == 202, r.text
+    status = wait_finished(client, r.json()["id"])
+    assert (status["state"], status["done"], status["errors"]) == ("done", 2, 0)
+    assert [o.result.id for o in outcomes(client, r.json()["id"])] == ["one", "two"]
+    missing = client.post("/v1/jobs", files={"other": ("a.jsonl", body, "application/octet-stream")})
+    assert missing.status_code == 422 and "`file` field" in missing.json()["detail"]
+
+
 def test_json_list_job(client):
     r = client.post("/v1/jobs", json=[{"text": article(1)}, {"text": article(2), "bogus": 1}])
     assert r.status_code == 202, r.text

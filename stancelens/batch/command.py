@@ -3,9 +3,73 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from pathlib import Path
+
+# The exit status of a process stopped by SIGINT, as shells report it.
+INTERRUPTED = 130
+DEFAULT_BATCH_SIZE = 16
+
+
+def resume_command(args: argparse.Namespace) -> str:
+    """The command that resumes this run: the same input, output and fields."""
+    words = ["stancelens", "batch", args.input, "--out", args.out]
+    for option, value, default in (
+        ("--text-field", args.text_field, "text"),
+        ("--id-field", args.id_field, "id"),
+        ("--targets-field", args.targets_field, None),
+        ("--claims-field", args.claims_field, None),
+        ("--batch-size", args.batch_size, DEFAULT_BATCH_SIZE),
+    ):
+        if value != default:
+            words += [option, str(value)]
+    if args.quiet:
+        words.append("--quiet")
+    return shlex.join(words)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .runner import BatchJob, run_batch
+    from .sources import Fields
+
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, not {args.batch_size}")
+    job = BatchJob(
+        input=Path(args.input),
+        out=Path(args.out),
+        fields=Fields(text=args.text_field, id=args.id_field, targets=args.targets_field, claims=args.claims_field),
+        batch_size=args.batch_size,
+        quiet=args.quiet,
+    )
+    outcome = run_batch(job)
+    if outcome.interrupted:
+        print(f"stancelens batch: interrupted; {outcome.skipped + outcome.analysed + outcome.errors} of "
+              f"{outcome.total} done. Resume with the same command:\n  {resume_command(args)}",
+              file=sys.stderr, flush=True)
+        return INTERRUPTED
+    print(f"stancelens batch: {outcome.total} records: {outcome.analysed} analysed, {outcome.errors} errors, "
+          f"{outcome.skipped} already done; results in {job.out}, errors in {job.out}.errors.jsonl",
+          file=sys.stderr, flush=True)
+    return 0
 
 
 def add_batch_command(commands: argparse._SubParsersAction) -> None:
-    b = commands.add_parser("batch", help="analyse a collection of articles into JSONL or Parquet, resumably")
-    b.add_argument("input")
-    b.add_argument("--out", required=True)
+    b = commands.add_parser(
+        "batch",
+        help="analyse a collection of articles into JSONL or Parquet, resumably",
+        description="Analyse every record of INPUT into OUTPUT, one result per record. Records that cannot be "
+        "analysed go to OUTPUT.errors.jsonl with the reason. A run that was killed or interrupted resumes "
+        "when the same command is run again: each input id ends up exactly once in the two files.",
+    )
+    b.add_argument("input", help="a .jsonl, .csv or .parquet file, or a folder written by Dataset.save_to_disk")
+    b.add_argument("--out", required=True, metavar="OUTPUT", help="a .jsonl or .parquet file to write")
+    b.add_argument("--text-field", default="text", help="field holding the article (default: text)")
+    b.add_argument("--id-field", default="id",
+                   help="field holding the article's id (default: id); without a value, a hash of the text")
+    b.add_argument("--targets-field", help="list field of stance targets per article (CSV: a JSON array)")
+    b.add_argument("--claims-field", help="list field of claims per article (CSV: a JSON array)")
+    b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help=f"articles per analyze_batch call and per output chunk (default {DEFAULT_BATCH_SIZE})")
+    b.add_argument("--quiet", action="store_true", help="log lines on stderr instead of a progress bar")
+    b.set_defaults(run=_run)

@@ -22,6 +22,7 @@ def _run(args: argparse.Namespace) -> int:
         sweep=tuple(args.sweep),
         peer=args.peer,
         peer_articles=args.peer_articles,
+        batch_size=args.batch_size,
     )
     out = Path(args.out) if args.out else None
     if out:
@@ -60,4 +61,6 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
                    help="time the Hugging Face peer too (default on; --no-peer leaves the ratio null)")
     b.add_argument("--peer-articles", type=int, default=2,
                    help="workload articles the peer is timed on, from the first (default 2)")
+    b.add_argument("--batch-size", type=int, default=16,
+                   help="articles per analyze_batch call, timed against one analyze call per article (default 16)")
     b.set_defaults(run=_run)

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .report import ConcurrencyLevel, HttpFigures, LatencyMs, LengthScaling, StageTime, SweepPoint, Throughput
+from .report import (
+    BatchFigures,
+    ConcurrencyLevel,
+    HttpFigures,
+    LatencyMs,
+    LengthScaling,
+    StageTime,
+    SweepPoint,
+    Throughput,
+)
 from .stats import linear_fit, percentile
 from .workload import Article
 
@@ -54,6 +63,18 @@ def in_process(pipeline: Pipeline, articles: Sequence[Article]) -> tuple[list[fl
     """Seconds and result of one analysis of each article, in turn."""
     runs = [_timed_analyze(pipeline, a.text) for a in articles]
     return [s for s, _ in runs], [r for _, r in runs]
+
+
+def batched(pipeline: Pipeline, articles: Sequence[Article], batch_size: int, loop: Throughput) -> BatchFigures:
+    """The articles through `analyze_batch`, `batch_size` at a time, against `loop`, their one-by-one run."""
+    from ..schema import AnalyzeRequest
+
+    requests = [AnalyzeRequest(text=a.text) for a in articles]
+    t0 = time.perf_counter()
+    for start in range(0, len(requests), batch_size):
+        pipeline.analyze_batch(requests[start:start + batch_size])
+    figures = Throughput.of(len(articles), sum(a.words for a in articles), time.perf_counter() - t0)
+    return BatchFigures(batch_size=batch_size, loop=loop, batched=figures, ratio=figures.articles_per_s / loop.articles_per_s)
 
 
 def stage_times(results: Sequence[AnalysisResult]) -> tuple[dict[str, StageTime], float]:

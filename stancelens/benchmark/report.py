@@ -81,9 +81,17 @@ class HttpFigures(BaseModel):
     peak_rss_mib: float = Field(description="Peak resident memory of the server process (VmHWM), MiB.")
 
 
+class BatchFigures(BaseModel):
+    batch_size: int = Field(description="Articles per Pipeline.analyze_batch call.")
+    loop: Throughput = Field(description="Pipeline.analyze on each workload article in turn (the in_process run).")
+    batched: Throughput = Field(description="Pipeline.analyze_batch on the same articles, batch_size per call.")
+    ratio: float = Field(description="batched articles per second over loop articles per second.")
+
+
 class OursFigures(BaseModel):
     load_s: float = Field(description="Seconds to load the pipeline's models in process.")
     in_process: Throughput = Field(description="Pipeline.analyze on each workload article in turn, after one warm-up.")
+    batch: BatchFigures = Field(description="analyze_batch (what `stancelens batch` calls) against that loop.")
     mean_total_ms: float = Field(description="Mean of timings_ms['total'] over the workload articles.")
     stages: dict[str, StageTime] = Field(description="Time per pipeline stage, by stage name, in pipeline order.")
     length_scaling: LengthScaling = Field(description="How analysis time grows with article length.")
@@ -144,6 +152,7 @@ def to_markdown(report: BenchReport) -> str:
         "| run | articles | words | seconds | articles/s | words/s |",
         "|---|---|---|---|---|---|",
         _row("StanceLens, in process", ours.in_process),
+        _row(f"StanceLens, in process, analyze_batch ({ours.batch.batch_size} per call)", ours.batch.batched),
     ]
     if ours.http:
         lines.append(_row("StanceLens, over HTTP (best concurrency)", ours.http.throughput))
@@ -152,6 +161,7 @@ def to_markdown(report: BenchReport) -> str:
             _row("StanceLens, peer's subset", peer.ours_on_subset),
             _row("Hugging Face recipe, peer's subset", peer.throughput),
         ]
+    lines += ["", f"**Batch** (analyze_batch articles/s ÷ analyze loop articles/s): **{ours.batch.ratio:.2f}×**"]
     lines.append("")
     if report.ratio is not None:
         lines += [f"**Ratio** (StanceLens words/s ÷ peer words/s, same subset): **{report.ratio:,.1f}×**", ""]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..config import get_settings
 from ..errors import InputError
-from .ours import SWEEP_REPEATS, in_process, length_scaling, over_http, peak_rss_mib, stage_times
+from .ours import SWEEP_REPEATS, batched, in_process, length_scaling, over_http, peak_rss_mib, stage_times
 from .peer import RECIPE, Peer, PeerRecipe
 from .report import ArticleInfo, BenchReport, Machine, OursFigures, PeerFigures, Throughput, WorkloadInfo
 from .workload import DEFAULT_DATA_DIR, Article, Workload, build_workload, resolve_data_dir
@@ -35,6 +35,7 @@ class BenchPlan:
     sweep: tuple[int, ...] = (250, 1000, 4000, 16000)
     peer: bool = True
     peer_articles: int = 2
+    batch_size: int = 16
 
     def check(self) -> None:
         problems = []
@@ -48,6 +49,8 @@ class BenchPlan:
             problems.append("--sweep needs at least two different lengths to fit a line, each at least 1 word")
         if self.peer_articles < 1:
             problems.append(f"--peer-articles must be at least 1, not {self.peer_articles}")
+        if self.batch_size < 1:
+            problems.append(f"--batch-size must be at least 1, not {self.batch_size}")
         if problems:
             raise InputError("; ".join(problems))
 
@@ -120,6 +123,9 @@ def _ours_figures(
     say(f"in process: {len(workload.articles)} articles")
     seconds, results = in_process(pipeline, workload.articles)
     stages, mean_total = stage_times(results)
+    loop = Throughput.of(len(workload.articles), sum(a.words for a in workload.articles), sum(seconds))
+    say(f"in process: analyze_batch, {plan.batch_size} articles per call")
+    batch = batched(pipeline, workload.articles, plan.batch_size, loop)
     say(f"in process: sweep of {', '.join(str(a.words) for a in workload.sweep)} words")
     scaling = length_scaling(pipeline, workload.sweep)
     rss = peak_rss_mib(os.getpid())
@@ -129,7 +135,8 @@ def _ours_figures(
         http = over_http(workload.articles, plan.concurrency, plan.requests, threads)
     figures = OursFigures(
         load_s=load_s,
-        in_process=Throughput.of(len(workload.articles), sum(a.words for a in workload.articles), sum(seconds)),
+        in_process=loop,
+        batch=batch,
         mean_total_ms=mean_total,
         stages=stages,
         length_scaling=scaling,

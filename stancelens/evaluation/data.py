@@ -1,4 +1,4 @@
-"""Reading evaluation data: JSONL, JSON, CSV, TSV or Parquet files, folders of them, or hub datasets.
+"""Reading evaluation data: JSONL, JSON, CSV, TSV or Parquet files, folders of them, saved datasets, or hub datasets.
 
 Everything goes through Hugging Face `datasets`, so a local file and a hub dataset give the
 same `Dataset`. Tasks name the fields they need with aliases (`sentence` or `text`), so the
@@ -36,8 +36,25 @@ def split_files(folder: Path, split: str) -> list[Path]:
     )
 
 
+def is_saved_dataset(path: Path) -> bool:
+    """Whether `path` is a folder written by `Dataset.save_to_disk` or `DatasetDict.save_to_disk`."""
+    return (path / "state.json").is_file() or (path / "dataset_dict.json").is_file()
+
+
+def _load_saved(path: Path, split: str):
+    from datasets import DatasetDict, load_from_disk
+
+    data = load_from_disk(str(path))
+    if isinstance(data, DatasetDict):
+        if split not in data:
+            raise InputError(f"{path} has no split {split!r} (has {', '.join(data)}): pass --split")
+        return data[split]
+    return data
+
+
 def load_records(spec: str, split: str = "test"):
-    """A `datasets.Dataset` from a file, a folder (its files for `split`) or `hf:<hub id or dataset folder>`."""
+    """A `datasets.Dataset` from a file, a folder (its files for `split`, or a `save_to_disk` folder)
+    or `hf:<hub id or dataset folder>`."""
     from datasets import concatenate_datasets, load_dataset
 
     if spec.startswith(HUB_PREFIX):
@@ -47,6 +64,8 @@ def load_records(spec: str, split: str = "test"):
         except Exception as exc:  # datasets raises many types; the user needs to know which dataset failed
             raise InputError(f"could not load dataset {name!r}, split {split!r}: {exc}") from exc
     path = Path(spec)
+    if is_saved_dataset(path):
+        return _load_saved(path, split)
     if path.is_dir():
         files = split_files(path, split)
         if not files:

@@ -1,0 +1,129 @@
+"""One batch run: read, skip what is done, analyse chunk by chunk, write, finish."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from .progress import make_progress
+from .sink import ChunkedOutput, ErrorRecord
+from .sources import Fields, Item, check_input, check_unique, read_items
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    input: Path
+    out: Path
+    fields: Fields = Fields()
+    batch_size: int = 16
+    quiet: bool = False
+
+    def manifest(self) -> dict[str, object]:
+        """What a resumed run must share with the run it resumes, or its parts would mix two jobs."""
+        return {"input": str(self.input.resolve()), "fields": asdict(self.fields)}
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    total: int
+    analysed: int  # in this run
+    errors: int  # in this run
+    skipped: int  # done by an earlier run
+    interrupted: bool
+
+
+class _StopFlag:
+    """Set by the first Ctrl-C: the run stops after the chunk in hand. A second Ctrl-C stops at
+    once, which loses only that chunk, since parts land whole or not at all."""
+
+    def __init__(self) -> None:
+        self.set = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.set:
+            raise KeyboardInterrupt
+        self.set = True
+        print("\nstancelens batch: stopping after the current chunk (Ctrl-C again to stop now)",
+              file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _stop_on_sigint() -> Iterator[_StopFlag]:
+    flag = _StopFlag()
+    previous = signal.signal(signal.SIGINT, flag)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def _analyse(pipeline: Pipeline, chunk: list[Item]) -> tuple[list, list[ErrorRecord]]:
+    """Results and errors of one chunk: rows that are no request fail here, the rest in `analyze_batch`."""
+    from ..schema import ItemError
+
+    errors = [ErrorRecord(id=i.id, error=i.problem, status=422, row=i.row) for i in chunk if i.request is None]
+    valid = [i for i in chunk if i.request is not None]
+    results = []
+    for item, out in zip(valid, pipeline.analyze_batch([i.request for i in valid])):
+        if isinstance(out, ItemError):
+            errors.append(ErrorRecord(**out.model_dump(), row=item.row))
+        else:
+            results.append(out)
+    return results, errors
+
+
+def _analyse_rest(job: BatchJob, output: ChunkedOutput, done: set[str], total: int) -> tuple[int, int, bool]:
+    """Analyse the records not in `done`, chunk by chunk: (analysed, errors, interrupted)."""
+    from ..pipeline import default_pipeline
+
+    pipeline = default_pipeline()
+    skipped = len(done)
+    progress = make_progress(total, skipped, job.quiet)
+    analysed = errors = 0
+    todo = (item for item in read_items(job.input, job.fields) if item.id not in done)
+    with _stop_on_sigint() as stop:
+        try:
+            for chunk in _chunks(todo, job.batch_size):
+                results, failed = _analyse(pipeline, chunk)
+                output.write_chunk(results, failed)
+                analysed, errors = analysed + len(results), errors + len(failed)
+                progress.update(skipped + analysed + errors, errors)
+                if stop.set:
+                    return analysed, errors, True
+        finally:
+            progress.close()
+    return analysed, errors, False
+
+
+def run_batch(job: BatchJob) -> BatchOutcome:
+    """Analyse every record of `job.input` not yet in `job.out`; stop early (interrupted) on Ctrl-C."""
+    check_input(job.input)
+    ids = [item.id for item in read_items(job.input, job.fields)]
+    check_unique(ids)
+    output = ChunkedOutput(job.out, job.manifest())
+    done = output.open().intersection(ids)
+    if output.finished and len(done) < len(ids):
+        raise InputError(f"{job.out} is the output of a finished run, but {len(ids) - len(done)} ids of {job.input} "
+                         "are not in it (nor in its .errors.jsonl): give another --out, or delete it to start over")
+    analysed = errors = 0
+    interrupted = False
+    if len(done) < len(ids):
+        analysed, errors, interrupted = _analyse_rest(job, output, done, len(ids))
+    if not interrupted and not output.finished:
+        output.finish()
+    return BatchOutcome(len(ids), analysed, errors, skipped=len(done), interrupted=interrupted)
