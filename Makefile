@@ -22,7 +22,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[eval,test]'
+	$(PY) -m pip install --quiet -e '.[eval,ray,test]'
 	touch $(STAMP)
 
 serve: $(STAMP)

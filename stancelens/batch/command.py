@@ -10,6 +10,7 @@ from pathlib import Path
 # The exit status of a process stopped by SIGINT, as shells report it.
 INTERRUPTED = 130
 DEFAULT_BATCH_SIZE = 16
+DEFAULT_RAY_ACTORS = 2
 
 
 def resume_command(args: argparse.Namespace) -> str:
@@ -21,6 +22,9 @@ def resume_command(args: argparse.Namespace) -> str:
         ("--targets-field", args.targets_field, None),
         ("--claims-field", args.claims_field, None),
         ("--batch-size", args.batch_size, DEFAULT_BATCH_SIZE),
+        ("--engine", args.engine, "local"),
+        ("--ray-address", args.ray_address, None),
+        ("--ray-actors", args.ray_actors, DEFAULT_RAY_ACTORS),
     ):
         if value != default:
             words += [option, str(value)]
@@ -35,12 +39,21 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, not {args.batch_size}")
+    if args.ray_actors < 1:
+        raise ValueError(f"--ray-actors must be at least 1, not {args.ray_actors}")
+    if args.engine == "ray":
+        from ..extras import require
+
+        require("ray", "ray")
     job = BatchJob(
         input=Path(args.input),
         out=Path(args.out),
         fields=Fields(text=args.text_field, id=args.id_field, targets=args.targets_field, claims=args.claims_field),
         batch_size=args.batch_size,
         quiet=args.quiet,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        ray_actors=args.ray_actors,
     )
     outcome = run_batch(job)
     if outcome.interrupted:
@@ -72,4 +85,9 @@ def add_batch_command(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                    help=f"articles per analyze_batch call and per output chunk (default {DEFAULT_BATCH_SIZE})")
     b.add_argument("--quiet", action="store_true", help="log lines on stderr instead of a progress bar")
+    b.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this process; ray: Ray Data actors, each loading the models once (needs stancelens[ray])")
+    b.add_argument("--ray-address", help="an existing Ray cluster (e.g. ray://head:10001 or auto); default: a local instance")
+    b.add_argument("--ray-actors", type=int, default=DEFAULT_RAY_ACTORS,
+                   help=f"analysis actors, one CPU each (default {DEFAULT_RAY_ACTORS})")
     b.set_defaults(run=_run)

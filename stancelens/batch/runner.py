@@ -27,6 +27,9 @@ class BatchJob:
     fields: Fields = Fields()
     batch_size: int = 16
     quiet: bool = False
+    engine: str = "local"  # or "ray"
+    ray_address: str | None = None
+    ray_actors: int = 2
 
     def manifest(self) -> dict[str, object]:
         """What a resumed run must share with the run it resumes, or its parts would mix two jobs."""
@@ -87,25 +90,37 @@ def _analyse(pipeline: Pipeline, chunk: list[Item]) -> tuple[list, list[ErrorRec
     return results, errors
 
 
-def _analyse_rest(job: BatchJob, output: ChunkedOutput, done: set[str], total: int) -> tuple[int, int, bool]:
-    """Analyse the records not in `done`, chunk by chunk: (analysed, errors, interrupted)."""
+def _local_engine(chunks: Iterator[list[Item]]) -> Iterator[tuple[list, list[ErrorRecord]]]:
     from ..pipeline import default_pipeline
 
     pipeline = default_pipeline()
+    for chunk in chunks:
+        yield _analyse(pipeline, chunk)
+
+
+def _analyse_rest(job: BatchJob, output: ChunkedOutput, done: set[str], total: int) -> tuple[int, int, bool]:
+    """Analyse the records not in `done`, chunk by chunk: (analysed, errors, interrupted)."""
     skipped = len(done)
     progress = make_progress(total, skipped, job.quiet)
     analysed = errors = 0
     todo = (item for item in read_items(job.input, job.fields) if item.id not in done)
+    chunks = _chunks(todo, job.batch_size)
+    if job.engine == "ray":
+        from .ray_engine import analyse_chunks
+
+        outcomes = analyse_chunks(chunks, job.batch_size, job.ray_address, job.ray_actors)
+    else:
+        outcomes = _local_engine(chunks)
     with _stop_on_sigint() as stop:
         try:
-            for chunk in _chunks(todo, job.batch_size):
-                results, failed = _analyse(pipeline, chunk)
+            for results, failed in outcomes:
                 output.write_chunk(results, failed)
                 analysed, errors = analysed + len(results), errors + len(failed)
                 progress.update(skipped + analysed + errors, errors)
                 if stop.set:
                     return analysed, errors, True
         finally:
+            outcomes.close()  # stops a Ray instance this run started
             progress.close()
     return analysed, errors, False
 
