@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 
-.PHONY: install serve test bench lint-docker
+.PHONY: install serve test browser-deps bench lint-docker
 
 install: $(STAMP)
 
@@ -28,8 +28,23 @@ $(STAMP): $(PY) pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/stancelens serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
+
+# The browser tests (tests/test_browser.py) need Chromium: install the Debian packages when apt-get is usable
+# (as root, or with passwordless sudo); otherwise say so. Without Chromium those tests skip, or fail when CI is set.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$STANCELENS_CHROMIUM" ]; then \
+		:; \
+	elif command -v apt-get >/dev/null 2>&1 && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		echo "installing chromium and chromium-driver for the browser tests (apt-get)"; \
+		{ $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+			|| echo "note: could not install chromium; the browser tests will be skipped (and fail when CI is set)"; \
+	else \
+		echo "note: chromium is not installed and apt-get is not usable here; the browser tests will be skipped (and fail when CI is set)."; \
+		echo "      install the chromium and chromium-driver packages, or set STANCELENS_CHROMIUM to a Chromium binary"; \
+	fi
 
 bench: $(STAMP)
 	$(VENV)/bin/stancelens bench

@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from service import batch, jobs
+from service import batch, jobs, page
 from service.dependencies import (
     NOT_READY,
     ErrorResponse,
@@ -149,6 +149,7 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
 
     app.include_router(batch.router)
     app.include_router(jobs.router)
+    app.include_router(page.router)
     return app
 
 

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     job_chunk: int = Field(
         8, ge=1, description="Documents a job analyses per turn on the worker pool; interactive requests wait at most one turn."
     )
+    allow_fetch: bool = Field(
+        False,
+        description="Let the web page's 'Fetch URL' (POST /v1/fetch) download articles server-side. Off by default; "
+        "when on, only http(s) URLs whose host resolves to public (global) addresses are fetched, redirects included.",
+    )
+    fetch_max_bytes: int = Field(2_000_000, ge=1, description="Largest body POST /v1/fetch downloads, in bytes.")
+    fetch_timeout_s: float = Field(10.0, gt=0, description="Time limit for one POST /v1/fetch, redirects included, in seconds.")
+    fetch_max_redirects: int = Field(5, ge=0, description="Most redirects POST /v1/fetch follows; each hop is checked again.")
     jobs_db: Path = Field(
         default_factory=lambda: Path(tempfile.gettempdir()) / "stancelens-jobs.sqlite3",
         description="SQLite file holding jobs and their results; point it at a volume so jobs survive the container.",
