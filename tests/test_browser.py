@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from stancelens.server_process import running_server
 
 from .conftest import EXAMPLE_HEADINGS, EXAMPLE_ITEMS
 
@@ -58,46 +56,13 @@ def browser():
         b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The real app under uvicorn, in a subprocess, on a free loopback port; yields its base URL once ready."""
-    port = _free_port()
-    env = {**os.environ, "STANCELENS_JOBS_DB": str(tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"),
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    env.pop("STANCELENS_ALLOW_FETCH", None)
-    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server was not ready in time: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    """The real app in a `stancelens serve` subprocess on a free loopback port; its base URL once ready.
+    Fetching stays off, as by default."""
+    env = {"STANCELENS_JOBS_DB": str(tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"), "STANCELENS_ALLOW_FETCH": None}
+    with running_server(env, timeout_s=180) as srv:
+        yield srv.url
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,10 +15,10 @@ from stancelens.config import Settings
 from stancelens.jobs.schema import ItemOutcome, JobState
 from stancelens.jobs.store import JobStore
 from stancelens.schema import AnalysisResult, AnalyzeRequest, ItemError
+from stancelens.server_process import free_port, running_server
 
 from .test_api import _wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def article(i: int) -> str:
@@ -296,57 +291,28 @@ def test_interactive_requests_go_before_job_chunks(pipeline, tmp_path):
 # --- restart: a real server, killed mid-job and started again on the same file -----------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(db: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "STANCELENS_JOBS_DB": str(db), "STANCELENS_JOB_CHUNK": "2", "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "service.app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 def test_restart_mid_job_resumes_and_loses_no_result(tmp_path):
-    db, port = tmp_path / "jobs.sqlite3", _free_port()
-    base = f"http://127.0.0.1:{port}"
+    env = {"STANCELENS_JOBS_DB": str(tmp_path / "jobs.sqlite3"), "STANCELENS_JOB_CHUNK": "2"}
+    port = free_port()
     docs = [{"text": article(i), "id": f"doc-{i}"} for i in range(40)]
 
-    server = _serve(db, port)
-    try:
-        wait_for(lambda: _ready(base), what="the first server")
+    with running_server(env, port=port, timeout_s=180) as server:
+        base = server.url
         r = httpx.post(f"{base}/v1/jobs", content=jsonl(docs), headers={"content-type": "application/x-ndjson"})
         assert r.status_code == 202, r.text
         job_id = r.json()["id"]
         wait_for(lambda: httpx.get(f"{base}/v1/jobs/{job_id}").json()["done"] >= 6, what="some results")
         before = httpx.get(f"{base}/v1/jobs/{job_id}/results").text.splitlines()
-        server.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
-        server.wait(30)
-    finally:
-        server.kill()
+        server.process.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
+        server.process.wait(30)
     assert 6 <= len(before) < len(docs), "the job must be unfinished when the server dies"
 
-    server = _serve(db, port)
-    try:
-        wait_for(lambda: _ready(base), what="the second server")
+    with running_server(env, port=port, timeout_s=180) as server:
         status = wait_for(
             lambda: (s := httpx.get(f"{base}/v1/jobs/{job_id}").json())["state"] == "done" and s,
             what="the job to finish after the restart",
         )
         lines = httpx.get(f"{base}/v1/jobs/{job_id}/results").text.splitlines()
-    finally:
-        server.terminate()
-        server.wait(30)
 
     assert (status["done"], status["errors"]) == (len(docs), 0)
     results = [ItemOutcome.model_validate_json(line) for line in lines]

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +19,7 @@ from .report import (
     SweepPoint,
     Throughput,
 )
+from ..server_process import running_server
 from .stats import linear_fit, percentile
 from .workload import Article
 
@@ -33,8 +27,6 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
     from ..schema import AnalysisResult
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT_S = 300.0
 # At concurrency 16 a request may queue behind 15 others on a one-worker server.
 REQUEST_TIMEOUT_S = 600.0
 # Each sweep length is analysed this many times and the median kept: one slow run must not bend the line.
@@ -94,61 +86,6 @@ def length_scaling(pipeline: Pipeline, sweep: Sequence[Article]) -> LengthScalin
     return LengthScaling(points=points, intercept_ms=line.intercept, slope_ms_per_1k_words=1000 * line.slope, r2=line.r2)
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    pid: int
-    startup_s: float
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(process: subprocess.Popen, url: str, log: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise RuntimeError(f"stancelens serve exited with status {process.returncode} before it was ready:\n{tail}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.25)
-    raise RuntimeError(f"stancelens serve was not ready within {STARTUP_TIMEOUT_S:.0f} s")
-
-
-@contextmanager
-def running_server(threads: int) -> Iterator[Server]:
-    """`stancelens serve` on a free local port, ready; stopped on exit, whatever happened."""
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STANCELENS_TORCH_THREADS": str(threads)}
-    command = [sys.executable, "-m", "stancelens.cli", "serve",
-               "--host", HOST, "--port", str(port), "--log-level", "warning"]
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as out:
-            t0 = time.perf_counter()
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-            try:
-                _wait_ready(process, url, log)
-                yield Server(url, process.pid, time.perf_counter() - t0)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
 def _level(url: str, articles: Sequence[Article], concurrency: int, requests: int) -> ConcurrencyLevel:
     import httpx
 
@@ -186,7 +123,7 @@ def over_http(
     Without `requests`, each level sends max(2 x concurrency, articles) requests: every article
     at least once, and every client thread at least twice.
     """
-    with running_server(threads) as server:
+    with running_server({"STANCELENS_TORCH_THREADS": str(threads)}) as server:
         _level(server.url, articles[:1], concurrency=1, requests=1)  # warm-up
         levels = [_level(server.url, articles, c, requests or max(2 * c, len(articles))) for c in concurrency]
         peak = peak_rss_mib(server.pid)
