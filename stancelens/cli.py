@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -76,16 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # As an exception, so `finally` blocks run: the bench's server subprocess is stopped, not orphaned.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print("stancelens: interrupted", file=sys.stderr)
+        return 130
     except (InputError, OSError) as exc:
         print(f"stancelens: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # option values out of range (pydantic's ValidationError is a ValueError)
         print(f"stancelens: invalid option: {exc}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -111,11 +111,12 @@ def test_sigkill_mid_run_then_rerun_gives_every_id_exactly_once(tmp_path, collec
         AnalysisResult.model_validate(result)
 
 
-def test_ctrl_c_stops_after_the_chunk_and_says_how_to_resume(tmp_path, collection):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_after_the_chunk_and_says_how_to_resume(tmp_path, collection, sig):
     inp, out = _write_jsonl(tmp_path / "in.jsonl", collection), tmp_path / "out.jsonl"
     command = _command(inp, out, "--batch-size", "8")
 
-    stopped = _start_and_signal(command, out, signal.SIGINT)
+    stopped = _start_and_signal(command, out, sig)
     assert stopped.returncode == 130, stopped.stderr
     assert "Resume with the same command" in stopped.stderr
     assert f"stancelens batch {inp} --out {out} --batch-size 8" in stopped.stderr

@@ -223,3 +223,29 @@ def test_batch_figures_compare_analyze_batch_with_the_loop(report):
     assert batch.batched.articles == batch.loop.articles == 3
     assert batch.ratio == pytest.approx(batch.batched.articles_per_s / batch.loop.articles_per_s)
     assert "analyze_batch" in to_markdown(report)
+
+
+def test_sigterm_stops_the_bench_and_its_server(tmp_path):
+    """A bench stopped by SIGTERM (a scheduler, a container stop) takes its server down with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    command = [sys.executable, "-m", "stancelens.cli", "bench", "--articles", "1", "--sweep", "50", "60",
+               "--no-peer", "--requests", "500", "--concurrency", "1", "--data-dir", str(tmp_path)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    bench = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    parent = psutil.Process(bench.pid)
+    deadline = time.monotonic() + 180
+    while not (servers := [c for c in parent.children(recursive=True) if "serve" in c.cmdline()]):
+        assert bench.poll() is None, bench.stderr.read().decode()
+        assert time.monotonic() < deadline, "the bench never started its server"
+        time.sleep(0.2)
+    bench.send_signal(signal.SIGTERM)
+    assert bench.wait(60) == 128 + signal.SIGTERM
+    gone, alive = psutil.wait_procs(servers, timeout=30)
+    assert not alive

@@ -60,14 +60,19 @@ class _StopFlag:
               file=sys.stderr, flush=True)
 
 
+# SIGTERM is how containers and job schedulers stop a process: it stops as cleanly as Ctrl-C.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
-def _stop_on_sigint() -> Iterator[_StopFlag]:
+def _stop_on_signals() -> Iterator[_StopFlag]:
     flag = _StopFlag()
-    previous = signal.signal(signal.SIGINT, flag)
+    previous = {sig: signal.signal(sig, flag) for sig in _STOP_SIGNALS}
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -111,7 +116,7 @@ def _analyse_rest(job: BatchJob, output: ChunkedOutput, done: set[str], total: i
         outcomes = analyse_chunks(chunks, job.batch_size, job.ray_address, job.ray_actors)
     else:
         outcomes = _local_engine(chunks)
-    with _stop_on_sigint() as stop:
+    with _stop_on_signals() as stop:
         try:
             for results, failed in outcomes:
                 output.write_chunk(results, failed)
