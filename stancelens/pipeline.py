@@ -171,8 +171,7 @@ class Pipeline:
         """Analyse one article: `read` it, then `annotate` it."""
         targets = list(targets or [])
         claims = list(claims or [])
-        self._check_text(text)
-        self._check_items(targets, claims)
+        self._check_items(targets, claims)  # before reading: a bad request costs no parsing
         timer = _Timer()
         article = self.read(text, content_type, timer)
         return self.annotate(
