@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, describe_validation
 from ..pipeline import text_id
 from ..schema import AnalyzeRequest
 
@@ -148,7 +148,7 @@ def to_item(source: Row, fields: Fields) -> Item:
     except InputError as exc:
         return Item(row, id, problem=str(exc))
     except ValidationError as exc:
-        return Item(row, id, problem="; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        return Item(row, id, problem=describe_validation(exc, whole="record"))
     return Item(row, id, request=request)
 
 

@@ -12,7 +12,7 @@ import json
 
 from pydantic import ValidationError
 
-from stancelens.errors import CollectionTooLargeError, InputError
+from stancelens.errors import CollectionTooLargeError, InputError, describe_validation
 from stancelens.schema import AnalyzeRequest, ItemError
 
 
@@ -57,9 +57,7 @@ def _request(obj: object, where: str) -> AnalyzeRequest | ItemError:
         return AnalyzeRequest.model_validate(obj)
     except ValidationError as exc:
         given_id = obj.get("id") if isinstance(obj, dict) else None
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
+        problems = describe_validation(exc)
         return ItemError(
             id=given_id if isinstance(given_id, str) else where.replace(" ", "-"),
             error=f"{where} is not a valid AnalyzeRequest: {problems}",
