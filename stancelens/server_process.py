@@ -7,10 +7,12 @@ server start one; all go through here, so readiness and clean-up are handled in 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -56,6 +58,29 @@ def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout_s: float
 
 
 @contextmanager
+def _signals_held_until_exit(*signums: int) -> Iterator[None]:
+    """Hold these signals for the block and deliver them as it ends.
+
+    A SIGTERM or Ctrl-C that lands while `Popen` runs would raise before the caller has the
+    process object, leaving a server that no `finally` knows about; held, it is raised just after.
+    Signal handlers belong to the main thread, so elsewhere this holds nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {signum: signal.signal(signum, lambda received, _frame: pending.append(received))
+                for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in pending:
+            signal.raise_signal(signum)
+
+
+@contextmanager
 def running_server(env: Mapping[str, str | None] | None = None, port: int | None = None,
                    timeout_s: float = STARTUP_TIMEOUT_S) -> Iterator[Server]:
     """`stancelens serve`, ready, with `env` over this process's environment (None unsets a
@@ -70,14 +95,21 @@ def running_server(env: Mapping[str, str | None] | None = None, port: int | None
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
             t0 = time.perf_counter()
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
+            process = None
             try:
+                with _signals_held_until_exit(signal.SIGTERM, signal.SIGINT):
+                    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
                 _wait_ready(process, url, log, timeout_s)
                 yield Server(url, process, time.perf_counter() - t0)
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                if process is not None:
+                    _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
