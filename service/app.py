@@ -21,18 +21,22 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from service import batch, jobs, page
+from service import batch, jobs, metrics, page
 from service.dependencies import (
+    BUSY,
     NOT_READY,
     ErrorResponse,
     ModelState,
-    NotReady,
     ready_pipeline,
+    request_deadline,
     worker_pool,
 )
+from service.errors import install_error_handlers
+from service.limits import BodySizeLimit
+from service.logs import RequestContext
+from service.security import install_access_control
 from stancelens import __version__
 from stancelens.config import Settings, get_settings
-from stancelens.errors import InputError
 from stancelens.jobs.pool import WorkerPool
 from stancelens.jobs.runner import JobRunner
 from stancelens.jobs.store import JobStore
@@ -61,10 +65,12 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         state = ModelState()
         app.state.settings = settings
         app.state.models = state
-        app.state.pool = WorkerPool(settings.workers)
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue)
         app.state.jobs = JobStore(settings.jobs_db)
         app.state.runner = JobRunner(app.state.jobs, app.state.pool, settings.job_chunk)
-        threading.Thread(target=state.load, args=(load,), name="model-loader", daemon=True).start()
+        threading.Thread(
+            target=state.load, args=(app.state.metrics.observing(load),), name="model-loader", daemon=True
+        ).start()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run_jobs_once_loaded, app)
             yield
@@ -86,18 +92,7 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         lifespan=lifespan,
     )
 
-    @app.exception_handler(InputError)
-    async def input_error(_: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
-
-    @app.exception_handler(Exception)
-    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(status_code=500, content={"detail": "internal error; the server log has the details"})
-
-    @app.exception_handler(NotReady)
-    async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "5"})
+    install_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="The process is up.")
     async def healthz() -> Health:
@@ -125,15 +120,17 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         tags=["analysis"],
         summary="Analyse one article: section summaries, hedged claims, stances toward targets and claims.",
         responses={
-            413: {"model": ErrorResponse, "description": "The text is longer than the configured limit."},
+            413: {"model": ErrorResponse, "description": "The text or the body is longer than the configured limit."},
             422: {"model": ErrorResponse, "description": "The request is malformed, empty, or has too many targets or claims."},
             **NOT_READY,
+            **BUSY,
         },
     )
     async def analyze(
         body: AnalyzeRequest,
         pipeline: Annotated[Pipeline, Depends(ready_pipeline)],
         pool: Annotated[WorkerPool, Depends(worker_pool)],
+        deadline: Annotated[float, Depends(request_deadline)],
     ) -> AnalysisResult:
         def run() -> AnalysisResult:
             return pipeline.analyze(
@@ -143,13 +140,20 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
                 options=body.options,
                 content_type=body.content_type,
                 id=body.id,
+                deadline=deadline,
             )
 
-        return await pool.run_interactive(run)
+        return await pool.run_interactive(run, deadline)
 
     app.include_router(batch.router)
     app.include_router(jobs.router)
     app.include_router(page.router)
+    # Middleware added later wraps what came before: metrics, then request ids and the access log,
+    # then CORS and keys, then the body cap, so a request without a key is refused before its body is read.
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
+    install_access_control(app, settings)  # a malformed key entry fails here, at startup
+    app.add_middleware(RequestContext)  # outside the key check, so 401s and 429s get an id and an access line too
+    metrics.install(app)  # last, so its middleware is the outermost and counts every response
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline, worker_pool
+from service.dependencies import BUSY, NOT_READY, ErrorResponse, ready_pipeline, request_deadline, worker_pool
 from stancelens.errors import CollectionTooLargeError
 from stancelens.jobs.pool import WorkerPool
 from stancelens.jobs.schema import ItemOutcome
@@ -37,9 +37,12 @@ class BatchResponse(BaseModel):
     response_model=BatchResponse,
     summary="Analyse several articles in one request; a bad one gets an item error, the others go on.",
     responses={
-        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_BATCH."},
-        422: {"description": "The body is malformed, has no documents, or a document does not match the schema."},
+        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_BATCH, or a body over "
+              "STANCELENS_MAX_BODY_BYTES."},
+        422: {"model": ErrorResponse,
+              "description": "The body is malformed, has no documents, or a document does not match the schema."},
         **NOT_READY,
+        **BUSY,
     },
 )
 async def analyze_batch(
@@ -47,6 +50,7 @@ async def analyze_batch(
     request: Request,
     pipeline: Annotated[Pipeline, Depends(ready_pipeline)],
     pool: Annotated[WorkerPool, Depends(worker_pool)],
+    deadline: Annotated[float, Depends(request_deadline)],
 ) -> BatchResponse:
     limit = request.app.state.settings.max_batch
     if len(body.documents) > limit:
@@ -54,5 +58,5 @@ async def analyze_batch(
             f"{len(body.documents)} documents sent, over the limit of {limit} per batch: "
             "send several batches, submit a job to /v1/jobs, or raise STANCELENS_MAX_BATCH"
         )
-    results = await pool.run_interactive(lambda: pipeline.analyze_batch(body.documents))
+    results = await pool.run_interactive(lambda: pipeline.analyze_batch(body.documents, deadline), deadline)
     return BatchResponse(results=[ItemOutcome.of(i, r) for i, r in enumerate(results)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from fastapi import Request
@@ -19,7 +20,19 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="What was wrong, and how to fix it.")
 
 
-NOT_READY = {503: {"model": ErrorResponse, "description": "The models are not loaded yet; retry after `Retry-After` seconds."}}
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+
+
+def _retry_later(description: str) -> dict:
+    return {"model": ErrorResponse, "description": description, "headers": {"Retry-After": RETRY_AFTER}}
+
+
+NOT_READY = {503: _retry_later("The models are not loaded yet; retry after `Retry-After` seconds.")}
+BUSY = {
+    429: _retry_later("Too many requests are waiting (STANCELENS_MAX_QUEUE); retry after `Retry-After` seconds."),
+    503: _retry_later("The models are not loaded yet, or the request ran past STANCELENS_REQUEST_TIMEOUT_S; "
+                      "retry after `Retry-After` seconds."),
+}
 
 
 class ModelState:
@@ -55,3 +68,8 @@ def ready_pipeline(request: Request) -> Pipeline:
 
 def worker_pool(request: Request) -> WorkerPool:
     return request.app.state.pool
+
+
+def request_deadline(request: Request) -> float:
+    """Dependency: when this request must be answered by (`time.monotonic()`), queueing included."""
+    return time.monotonic() + request.app.state.settings.request_timeout_s

@@ -64,7 +64,7 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/AnalyzeRequest"}}
+                    "schema": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/AnalyzeRequest"}}
                 },
                 "application/x-ndjson": {
                     "schema": {"type": "string", "description": "One AnalyzeRequest JSON object per line."}
@@ -81,7 +81,12 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
         }
     },
     responses={
-        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS."},
+        202: {
+            "description": "The job, queued; poll it at `Location`.",
+            "headers": {"Location": {"description": "The job's URL.", "required": True, "schema": {"type": "string"}}},
+        },
+        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS, or a body over "
+              "STANCELENS_MAX_UPLOAD_BYTES."},
         415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines."},
         422: {"model": ErrorResponse, "description": "The body is not decodable, not a JSON list, or has no documents."},
         **NOT_READY,

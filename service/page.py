@@ -62,7 +62,16 @@ async def asset(name: str) -> FileResponse:
     tags=["page"],
     summary="The Markdown report of an analysis result (what `stancelens analyze --format markdown` prints).",
     response_class=Response,
-    responses={200: {"content": {"text/markdown": {}}, "description": "The report."}, 422: {"model": ErrorResponse}},
+    responses={
+        200: {
+            "content": {"text/markdown": {}},
+            "description": "The report.",
+            "headers": {"Content-Disposition": {"description": "`attachment`, with a file name from the result's id.",
+                                                "required": True, "schema": {"type": "string"}}},
+        },
+        413: {"model": ErrorResponse, "description": "The body is over STANCELENS_MAX_BODY_BYTES."},
+        422: {"model": ErrorResponse, "description": "The body is not an AnalysisResult."},
+    },
 )
 async def report(result: AnalysisResult) -> Response:
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", result.id)[:80] or "result"
@@ -214,7 +223,8 @@ async def fetch_url(raw: str, settings: Settings, transport: httpx.AsyncBaseTran
     summary="Download an article from a URL, for the page. Off unless STANCELENS_ALLOW_FETCH=true.",
     responses={
         403: {"model": ErrorResponse, "description": "Fetching is off, or the URL points at a non-public address."},
-        413: {"model": ErrorResponse, "description": "The page is larger than STANCELENS_FETCH_MAX_BYTES."},
+        413: {"model": ErrorResponse, "description": "The page is larger than STANCELENS_FETCH_MAX_BYTES, or the body "
+              "over STANCELENS_MAX_BODY_BYTES."},
         415: {"model": ErrorResponse, "description": "The URL returned something other than text or HTML."},
         422: {"model": ErrorResponse, "description": "Not an http(s) URL, an unknown host, or too many redirects."},
         502: {"model": ErrorResponse, "description": "The URL could not be reached or answered with an error."},

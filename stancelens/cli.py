@@ -11,6 +11,7 @@ from .batch.command import add_batch_command
 from .benchmark.command import add_bench_command
 from .errors import InputError
 from .evaluation.command import add_eval_command
+from .keys import add_keys_command
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
@@ -44,7 +45,11 @@ def _analyze(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("service.app:app", host=args.host, port=args.port, log_level=args.log_level)
+    from service.logs import log_config
+
+    # The app writes one access line per request, with its request id: uvicorn's own would double it.
+    uvicorn.run("service.app:app", host=args.host, port=args.port, log_level=args.log_level,
+                log_config=log_config(args.log_level), access_log=False)
     return 0
 
 
@@ -74,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_command(commands)
     add_eval_command(commands)
     add_bench_command(commands)
+    add_keys_command(commands)
     return parser
 
 

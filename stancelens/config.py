@@ -10,9 +10,10 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _embedded_encoder_path() -> str:
@@ -40,6 +41,21 @@ class Settings(BaseSettings):
     encoder_batch_size: int = Field(64, ge=1)
     torch_threads: int | None = Field(None, ge=1, description="Threads for torch; default: all cores.")
     workers: int = Field(1, ge=1, description="Analyses the API runs at once, interactive and job chunks together.")
+    max_queue: int = Field(
+        32, ge=0,
+        description="Most interactive requests that may wait for a worker; past it the API answers 429 with Retry-After.",
+    )
+    request_timeout_s: float = Field(
+        60.0, gt=0,
+        description="Time limit for one interactive request, queueing included; past it the API answers 503 with "
+        "Retry-After. Checked between pipeline stages, so a stage already running finishes first.",
+    )
+    max_body_bytes: int = Field(
+        32 * 2**20, ge=1, description="Largest request body accepted, in bytes, except job uploads; larger is 413."
+    )
+    max_upload_bytes: int = Field(
+        256 * 2**20, ge=1, description="Largest POST /v1/jobs body (a whole collection), in bytes; larger is 413."
+    )
     max_batch: int = Field(64, ge=1, description="Most documents one POST /v1/analyze/batch may send.")
     max_job_items: int = Field(100_000, ge=1, description="Most documents one job (POST /v1/jobs) may hold.")
     job_chunk: int = Field(
@@ -57,6 +73,36 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(tempfile.gettempdir()) / "stancelens-jobs.sqlite3",
         description="SQLite file holding jobs and their results; point it at a volume so jobs survive the container.",
     )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="API key entries, comma-separated, each NAME:sha256:HEX or sha256:HEX (`stancelens keys new` "
+        "makes one); only hashes, never keys. With none here or in STANCELENS_API_KEYS_FILE the API is open.",
+    )
+    api_keys_file: Path | None = Field(
+        None, description="File of API key entries, one per line, `#` starts a comment; added to STANCELENS_API_KEYS."
+    )
+    rate_limit_per_min: int | None = Field(
+        None, ge=1,
+        description="Requests per minute each API key (each client address when keys are off) may make; past it "
+        "429 with Retry-After. Off by default. Health checks, the page and the API docs are not counted.",
+    )
+    rate_limit_burst: int | None = Field(
+        None, ge=1,
+        description="Requests a client may make at once before the per-minute rate paces it; default: "
+        "STANCELENS_RATE_LIMIT_PER_MIN.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]), comma-separated, whose web pages may call the API from a "
+        "browser. Empty (the default): CORS is off and browsers allow only this server's own page.",
+    )
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

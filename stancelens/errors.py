@@ -1,5 +1,8 @@
 """Errors in the caller's input. Each carries the HTTP status the API answers with."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from pydantic import ValidationError
 
 
@@ -27,6 +30,23 @@ class CollectionTooLargeError(InputError):
     status_code = 413
 
 
+class DeadlineExceeded(Exception):
+    """An analysis ran past its time limit and was stopped at the next stage boundary.
+
+    Not an `InputError`: the same text may well finish on a less busy server.
+    """
+
+
+def describe_errors(errors: Sequence[Mapping[str, Any]], whole: str = "document") -> str:
+    """Pydantic-style errors as one line a user can act on: `field.path: what is wrong; ...`."""
+    return "; ".join(f"{'.'.join(map(_field_name, e['loc'])) or whole}: {e['msg']}" for e in errors)
+
+
+def _field_name(part: object) -> str:
+    # Unknown keys are the caller's own text: quoted and escaped, a line break in one cannot break the line.
+    name = str(part)
+    return name if name.isprintable() else repr(name)
+
+
 def describe_validation(exc: ValidationError, whole: str = "document") -> str:
-    """A pydantic error as one line a user can act on: `field.path: what is wrong; ...`."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or whole}: {e['msg']}" for e in exc.errors(include_url=False))
+    return describe_errors(exc.errors(include_url=False), whole)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Iterator
+from typing import TypeVar
 
 from . import __version__
 from .config import Settings, get_settings
 from .document import Article, SectionNode
 from .encoder import SentenceEncoder
-from .errors import EmptyTextError, InputError, TextTooLongError, TooManyItemsError
+from .errors import DeadlineExceeded, EmptyTextError, InputError, TextTooLongError, TooManyItemsError
 from .hedges import HedgeDetector, SentenceHedges
 from .linguistics import Linguistics
 from .normalize import normalize
@@ -42,15 +43,38 @@ DEFAULT_SECTION_SUMMARY_SENTENCES = 2
 
 
 class _Timer:
-    def __init__(self) -> None:
+    """Times each stage, and stops the analysis at a stage boundary once `deadline` (a
+    `time.monotonic()` value) has passed: a thread cannot be killed, so a runaway analysis
+    has to stop itself."""
+
+    def __init__(self, deadline: float | None = None) -> None:
         self.ms: dict[str, float] = {}
+        self.deadline = deadline
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            done = ", ".join(self.ms) or "nothing"
+            raise DeadlineExceeded(f"the analysis ran past its time limit before the {name!r} stage (done: {done})")
         t0 = time.perf_counter()
         yield
         # Stages may run twice (sentences, then claims, are encoded): their times add up.
         self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000, 2)
+
+
+T = TypeVar("T")
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message names it, where it came from and the setting to fix."""
+
+
+def _loaded(what: str, source: str, setting: str, load: Callable[[], T]) -> T:
+    try:
+        return load()
+    except Exception as exc:
+        raise ModelLoadError(f"{what} could not be loaded from {source} (set by {setting}): "
+                             f"{type(exc).__name__}: {exc}") from exc
 
 
 def _summary_length(options: AnalyzeOptions, n_sentences: int, default: int) -> int:
@@ -69,6 +93,11 @@ def _item_id(req: AnalyzeRequest) -> str:
 
 
 class Pipeline:
+    # Called with the stage timings of every finished analysis, on the thread that ran it. The
+    # service feeds its per-stage metrics from here: single analyses, batches and job chunks
+    # all end in `annotate`, so none is missed and none is counted twice.
+    on_timings: Callable[[dict[str, float]], None] | None = None
+
     def __init__(
         self,
         settings: Settings,
@@ -107,9 +136,12 @@ class Pipeline:
             torch.set_num_threads(settings.torch_threads)
         return cls(
             settings,
-            linguistics=Linguistics(settings.spacy_model),
-            encoder=SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size),
-            summarizer=make_summarizer(settings.summarizer),
+            linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",
+                                lambda: Linguistics(settings.spacy_model)),
+            encoder=_loaded("the sentence encoder", settings.encoder, "STANCELENS_ENCODER",
+                            lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size)),
+            summarizer=_loaded("the summariser", settings.summarizer, "STANCELENS_SUMMARIZER",
+                               lambda: make_summarizer(settings.summarizer)),
             hedges=HedgeDetector(),
             target_stance=TargetStanceScorer(),
             claim_stance=ClaimStanceScorer(),
@@ -139,6 +171,12 @@ class Pipeline:
             raise InputError(f"text must be a string, not {type(text).__name__}")
         if not text.strip():
             raise EmptyTextError("text is empty or only whitespace: send the article's text")
+        if (nul := text.find("\x00")) >= 0:
+            # A NUL is never part of an article: it means binary data or a broken decoder upstream.
+            raise InputError(
+                f"text contains a NUL character (U+0000) at offset {nul}: send the article's text, "
+                "not binary data, with NULs removed"
+            )
         if len(text) > self.settings.max_chars:
             raise TextTooLongError(
                 f"text has {len(text):,} characters, over the limit of {self.settings.max_chars:,}: "
@@ -167,12 +205,17 @@ class Pipeline:
         options: AnalyzeOptions | None = None,
         content_type: ContentType = "auto",
         id: str | None = None,
+        deadline: float | None = None,
     ) -> AnalysisResult:
-        """Analyse one article: `read` it, then `annotate` it."""
+        """Analyse one article: `read` it, then `annotate` it.
+
+        With a `deadline` (a `time.monotonic()` value), an analysis still running when it passes
+        raises `DeadlineExceeded` at the next stage boundary.
+        """
         targets = list(targets or [])
         claims = list(claims or [])
         self._check_items(targets, claims)  # before reading: a bad request costs no parsing
-        timer = _Timer()
+        timer = _Timer(deadline)
         article = self.read(text, content_type, timer)
         return self.annotate(
             article,
@@ -201,7 +244,9 @@ class Pipeline:
             self.linguistics(article)
         return article
 
-    def analyze_batch(self, requests: list[AnalyzeRequest]) -> list[AnalysisResult | ItemError]:
+    def analyze_batch(
+        self, requests: list[AnalyzeRequest], deadline: float | None = None
+    ) -> list[AnalysisResult | ItemError]:
         """Analyse several articles, in order; a bad one gives an `ItemError` in its place.
 
         The sentences of all the articles go through the encoder in one call, so its batches
@@ -211,15 +256,16 @@ class Pipeline:
         out: list[AnalysisResult | ItemError | None] = [None] * len(requests)
         parsed: list[tuple[int, Article, _Timer]] = []
         for i, req in enumerate(requests):
-            timer = _Timer()
+            timer = _Timer(deadline)
             try:
                 self._check_items(req.targets, req.claims)
                 parsed.append((i, self._parse(req.text, req.content_type, timer), timer))
             except InputError as exc:
                 out[i] = ItemError(id=_item_id(req), error=str(exc), status=exc.status_code)
-        t0 = time.perf_counter()
-        embeddings = self.encoder.encode([s.text for _, a, _ in parsed for s in a.sentences])
-        encode_ms = (time.perf_counter() - t0) * 1000
+        shared = _Timer(deadline)
+        with shared.stage("encode"):
+            embeddings = self.encoder.encode([s.text for _, a, _ in parsed for s in a.sentences])
+        encode_ms = shared.ms["encode"]
         total = max(1, len(embeddings))
         at = 0
         for i, article, timer in parsed:
@@ -279,6 +325,8 @@ class Pipeline:
                 for i, claim in enumerate(claims)
             ]
         timer.ms["total"] = round(sum(timer.ms.values()), 2)
+        if self.on_timings is not None:
+            self.on_timings(timer.ms)
 
         return AnalysisResult(
             id=id or text_id(article.text),

@@ -75,8 +75,13 @@ def assert_sections_tile(result: AnalysisResult) -> None:
         assert section.start == position
         assert section.end > section.start
         if section.subsections:
+            assert section.start <= section.subsections[0].start
             assert section.subsections[-1].end == section.end
             for a, b in zip(section.subsections, section.subsections[1:]):
                 assert a.end == b.start
+        for part in [section, *section.subsections]:
+            assert part.start < part.end
+            if part.heading:
+                assert part.start <= part.heading.start <= part.heading.end <= part.end
         position = section.end
     assert position == len(result.text)

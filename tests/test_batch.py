@@ -6,6 +6,7 @@ collection of short articles cut from the test data, so a whole run takes second
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -185,6 +186,7 @@ def test_bad_records_go_to_the_errors_file_and_the_run_goes_on(tmp_path, collect
         f.write(b'{"id": "surrogate", "text": "bad \\udc80 text"}\n')
         f.write(b'\n["not", "an", "object"]\n')
         f.write((json.dumps({"id": "long", "text": "word " * len(good["text"])}) + "\n").encode())
+        f.write(b'{"id": "deep", "text": ' + b"[" * 10_000 + b"]" * 10_000 + b"}\n")
     monkeypatch.setattr(pipeline.settings, "max_chars", len(good["text"]))
     out = tmp_path / "out.jsonl"
     assert main(["batch", str(inp), "--out", str(out)]) == 0
@@ -192,7 +194,7 @@ def test_bad_records_go_to_the_errors_file_and_the_run_goes_on(tmp_path, collect
     errors = [ErrorRecord.model_validate(e) for e in _jsonl(Path(f"{out}.errors.jsonl"))]
     assert [r["id"] for r in results] == [good["id"]]
     reasons = {e.id: (e.error, e.status, e.row) for e in errors}
-    assert len(errors) == 8
+    assert len(errors) == 9
     assert "empty" in reasons["empty"][0]
     assert "no value in text field 'text'" in reasons["missing"][0]
     assert "holds a int" in reasons["number"][0]
@@ -201,6 +203,7 @@ def test_bad_records_go_to_the_errors_file_and_the_run_goes_on(tmp_path, collect
     # Lines that are no record get an id hashed from the line, and their line number.
     by_row = {e.row: e.error for e in errors}
     assert "not valid JSON" in by_row[5] and "not valid UTF-8" in by_row[6] and "not an object" in by_row[9]
+    assert "too deeply" in by_row[11]
 
 
 def test_targets_and_claims_fields(tmp_path, collection, pipeline):
@@ -270,3 +273,38 @@ def test_bad_arguments_exit_2(tmp_path, capsys, collection, argv, message):
     argv[argv.index("--out") + 1] = str(tmp_path / argv[argv.index("--out") + 1])
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_full_disk_stops_with_a_clear_error_and_keeps_what_was_written(tmp_path, collection, pipeline, capsys,
+                                                                        monkeypatch):
+    from stancelens.batch import sink
+
+    records = collection[:5]
+    inp = _write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out.jsonl"
+    real_writer = sink._write_lines
+    calls = []
+
+    def fills_the_disk_on_the_third_part(lines):
+        calls.append(1)
+        if len(calls) < 3:
+            return real_writer(lines)
+
+        def write(f):
+            f.write(b'{"id": "half a li')  # the device fills mid-line
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(f.name))
+
+        return write
+
+    monkeypatch.setattr(sink, "_write_lines", fills_the_disk_on_the_third_part)
+    assert main(["batch", str(inp), "--out", str(out), "--batch-size", "2"]) == 2
+    message = capsys.readouterr().err
+    assert "No space left on device" in message and "4 records written before are intact" in message
+    assert "rerun the same command" in message
+    parts = Path(f"{out}.parts")
+    assert not list(parts.glob("*.tmp")), "the torn temp file must go, to give the space back"
+    assert sorted(r["id"] for p in parts.glob("*.results.jsonl") for r in _jsonl(p)) == [r["id"] for r in records[:4]]
+
+    monkeypatch.setattr(sink, "_write_lines", real_writer)  # space freed: the rerun resumes
+    assert main(["batch", str(inp), "--out", str(out), "--batch-size", "2"]) == 0
+    _assert_each_id_once(out, [r["id"] for r in records])

@@ -249,3 +249,38 @@ def test_offsets_with_astral_characters_and_crossing_spans(browser, server):
     page.click("#chips .chip[data-target='Crossing']")
     assert "".join(page.locator("#article .ev-on").all_text_contents()) == crossing["text"]
     context.close()
+
+
+def test_api_key_is_asked_for_after_a_401(browser, server):
+    """A server with keys answers 401 (faked here in front of the real one): the page shows the key field, focuses
+    it, sends the key as a Bearer token, and keeps it for the tab."""
+    key = "page-test-key-0123456789"
+    seen: list[str | None] = []
+
+    def guard(route):
+        seen.append(route.request.headers.get("authorization"))
+        if seen[-1] == f"Bearer {key}":
+            route.continue_()
+        else:
+            route.fulfill(status=401, content_type="application/json", headers={"WWW-Authenticate": "Bearer"},
+                          body=json.dumps({"detail": "an API key is required"}))
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/v1/analyze", guard)
+    page.goto(server + "/")
+    assert page.locator("#api-key").is_hidden()
+    page.fill("#text", "Officials said that the troops may have left.")
+    page.click("#analyze")
+    page.locator("#error", has_text="401").wait_for()
+    assert page.locator("#api-key").is_visible() and "API key" in page.inner_text("#error")
+    assert page.evaluate("document.activeElement.id") == "api-key"
+    page.keyboard.type(key)
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    assert seen == [None, f"Bearer {key}"]
+    assert page.locator("#error").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('stancelens.apiKey')") == key
+    page.reload()
+    assert page.locator("#api-key").is_visible() and page.input_value("#api-key") == key
+    context.close()

@@ -58,6 +58,40 @@
     return `Error ${response.status}: ${detail}`;
   }
 
+  // ---------- API key ----------
+  // Only asked for once the server answers 401; kept for this tab only, never in localStorage.
+  const KEY_STORAGE = "stancelens.apiKey";
+
+  function showKeyField() { $("key-field").hidden = false; }
+
+  function wireKey() {
+    let stored = "";
+    try { stored = sessionStorage.getItem(KEY_STORAGE) || ""; } catch (_) { /* storage off: the key lives in the field */ }
+    if (stored) { $("api-key").value = stored; showKeyField(); }
+    $("api-key").addEventListener("input", () => {
+      const key = $("api-key").value.trim();
+      try {
+        if (key) sessionStorage.setItem(KEY_STORAGE, key);
+        else sessionStorage.removeItem(KEY_STORAGE);
+      } catch (_) { /* storage off */ }
+    });
+  }
+
+  function post(path, body) {
+    const headers = { "content-type": "application/json" };
+    const key = $("api-key").value.trim();
+    if (key) headers.authorization = `Bearer ${key}`;
+    return fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+  }
+
+  async function showFailure(response) {
+    const message = await errorMessage(response);
+    if (response.status !== 401) { showError(message); return; }
+    showKeyField();
+    showError(`${message} Enter the API key in the "API key" field and try again.`);
+    $("api-key").focus();
+  }
+
   // ---------- input: file, drop, fetch ----------
   async function loadFile(file) {
     const ext = (file.name.split(".").pop() || "").toLowerCase();
@@ -99,10 +133,8 @@
     showError("");
     setStatus("Fetching…", true);
     try {
-      const response = await fetch("/v1/fetch", {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url }),
-      });
-      if (!response.ok) { showError(await errorMessage(response)); setStatus("", false); return; }
+      const response = await post("/v1/fetch", { url });
+      if (!response.ok) { await showFailure(response); setStatus("", false); return; }
       const body = await response.json();
       $("text").value = body.text;
       $("content-type").value = body.content_type;
@@ -132,16 +164,14 @@
     const started = performance.now();
     try {
       for (let attempt = 0; ; attempt++) {
-        const response = await fetch("/v1/analyze", {
-          method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request),
-        });
+        const response = await post("/v1/analyze", request);
         if (response.status === 503 && attempt < 60) {
           setStatus("Models are loading, waiting…", true);
           await sleep(1000 * Math.min(5, Number(response.headers.get("Retry-After")) || 2));
           setStatus("Analysing…", true);
           continue;
         }
-        if (!response.ok) { showError(await errorMessage(response)); setStatus("", false); return; }
+        if (!response.ok) { await showFailure(response); setStatus("", false); return; }
         result = await response.json();
         break;
       }
@@ -452,14 +482,13 @@
   async function exportMarkdown() {
     if (!result) return;
     showError("");
-    const response = await fetch("/v1/report", {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(result),
-    });
-    if (!response.ok) { showError(await errorMessage(response)); return; }
+    const response = await post("/v1/report", result);
+    if (!response.ok) { await showFailure(response); return; }
     download(new Blob([await response.text()], { type: "text/markdown" }), `stancelens-${fileId()}.md`);
   }
 
   function init() {
+    wireKey();
     wireInput();
     $("analyze-form").addEventListener("submit", analyze);
     $("export-json").addEventListener("click", () => {

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -51,14 +52,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+class OutputWriteError(OSError):
+    """Writing the output failed (disk full, quota, I/O error); everything written before is intact."""
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write `path` whole or not at all: temp file, fsync, rename, fsync of the folder."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # on a full disk, the torn temp file holds the space a rerun needs
+        raise
     _fsync_dir(path.parent)
 
 
@@ -141,6 +150,7 @@ class ChunkedOutput:
         self._manifest = manifest
         self._trash = out.with_name(out.name + ".parts.trash")
         self._next = 0
+        self._written = 0  # records in parts, this run's and earlier runs'
 
     @property
     def finished(self) -> bool:
@@ -175,16 +185,33 @@ class ChunkedOutput:
         results, errors = self._result_parts(), self._error_parts()
         self._next = max((int(p.name.split(".", 1)[0]) for p in (*results, *errors)), default=-1) + 1
         ids = [id for part in results for id in self._format.ids(part)]
-        return set(ids) | {id for part in errors for id in _jsonl_ids(part)}
+        done = set(ids) | {id for part in errors for id in _jsonl_ids(part)}
+        self._written = len(done)
+        return done
 
     def write_chunk(self, results: Sequence[AnalysisResult], errors: Sequence[ErrorRecord]) -> None:
         """Add one chunk; each of its two parts lands whole or not at all, so a kill between them
         only means the other part's articles are analysed again on resume."""
         index, self._next = self._next, self._next + 1
-        if errors:
-            write_atomic(self.parts / f"{index:06d}.errors.jsonl", _write_lines(e.model_dump_json() for e in errors))
-        if results:
-            self._format.write(self.parts / f"{index:06d}.results{self._format.suffix}", results)
+        with self._explained_write_errors():
+            if errors:
+                write_atomic(self.parts / f"{index:06d}.errors.jsonl", _write_lines(e.model_dump_json() for e in errors))
+                self._written += len(errors)
+            if results:
+                self._format.write(self.parts / f"{index:06d}.results{self._format.suffix}", results)
+                self._written += len(results)
+
+    @contextmanager
+    def _explained_write_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise OutputWriteError(
+                exc.errno,
+                f"writing {exc.filename or self.parts} failed: {exc.strerror or exc}. The {self._written:,} records "
+                f"written before are intact in {self.parts}; free some space (or fix the cause) and rerun the same "
+                "command: it resumes after them",
+            ) from exc
 
     def finish(self) -> None:
         """Concatenate the parts into OUTPUT and OUTPUT.errors.jsonl, then drop them.
@@ -192,8 +219,9 @@ class ChunkedOutput:
         OUTPUT is renamed into place last but one: until the parts folder is gone, a rerun
         sees an unfinished run and simply concatenates again.
         """
-        write_atomic(self.errors, self._concat_errors)
-        self._format.concat(self._result_parts(), self.out)
+        with self._explained_write_errors():
+            write_atomic(self.errors, self._concat_errors)
+            self._format.concat(self._result_parts(), self.out)
         os.replace(self.parts, self._trash)
         shutil.rmtree(self._trash)
 

@@ -74,6 +74,9 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
             except json.JSONDecodeError as exc:
                 yield Row(number, None, line, f"line {number} is not valid JSON: {exc.msg} (column {exc.colno})")
                 continue
+            except RecursionError:
+                yield Row(number, None, line, f"line {number} nests JSON too deeply to parse: a record is a flat object")
+                continue
             if not isinstance(record, dict):
                 yield Row(number, None, line, f"line {number} is a JSON {type(record).__name__}, not an object")
                 continue
@@ -107,7 +110,7 @@ def _list_field(record: dict, name: str | None) -> list[str]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise InputError(f"field {name!r} is text but not a JSON array: write it as [\"a\", \"b\"]") from None
     if not isinstance(value, list):
         raise InputError(f"field {name!r} must be a list of strings, not {type(value).__name__}")

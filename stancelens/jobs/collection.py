@@ -21,6 +21,8 @@ def read_json_list(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError("the body nests JSON too deeply to parse: send a list of flat AnalyzeRequest objects") from exc
     if not isinstance(data, list):
         raise InputError("a JSON body must be a list of documents, each an AnalyzeRequest object")
     _check_size(len(data), limit)
@@ -40,6 +42,8 @@ def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
             items.append(_request(json.loads(line), f"line {n}"))
         except json.JSONDecodeError as exc:
             items.append(ItemError(id=f"line-{n}", error=f"line {n} is not valid JSON: {exc}", status=422))
+        except RecursionError:
+            items.append(ItemError(id=f"line-{n}", error=f"line {n} nests JSON too deeply to parse", status=422))
     return items
 
 
