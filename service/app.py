@@ -66,13 +66,15 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         app.state.settings = settings
         app.state.models = state
         app.state.pool = WorkerPool(settings.workers, settings.max_queue)
-        app.state.jobs = JobStore(settings.jobs_db)
+        retention_h = settings.job_retention_hours
+        app.state.jobs = JobStore(settings.jobs_db, retention_s=None if retention_h is None else retention_h * 3600)
         app.state.runner = JobRunner(app.state.jobs, app.state.pool, settings.job_chunk)
         threading.Thread(
             target=state.load, args=(app.state.metrics.observing(load),), name="model-loader", daemon=True
         ).start()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run_jobs_once_loaded, app)
+            tasks.start_soon(app.state.runner.delete_expired)
             yield
             tasks.cancel_scope.cancel()
 

@@ -19,7 +19,7 @@ from stancelens.jobs.store import JobStore
 router = APIRouter(tags=["jobs"])
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "No job has this id."}}
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "No job has this id, or it finished longer ago than STANCELENS_JOB_RETENTION_HOURS."}}
 
 
 class UnsupportedMediaType(InputError):
@@ -32,7 +32,8 @@ def job_store(request: Request) -> JobStore:
 
 def _found(status: JobStatus | None, job_id: str) -> JobStatus:
     if status is None:
-        raise HTTPException(404, detail=f"no job with id {job_id!r}: ids come from POST /v1/jobs")
+        raise HTTPException(404, detail=f"no job with id {job_id!r}: ids come from POST /v1/jobs, and finished jobs "
+                            "are deleted after STANCELENS_JOB_RETENTION_HOURS")
     return status
 
 

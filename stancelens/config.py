@@ -23,7 +23,8 @@ def _embedded_encoder_path() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STANCELENS_")
+    # `none` unsets an optional setting from the environment (say STANCELENS_JOB_RETENTION_HOURS=none).
+    model_config = SettingsConfigDict(env_prefix="STANCELENS_", env_parse_none_str="none")
 
     encoder: str = Field(
         default_factory=_embedded_encoder_path,
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(2_000_000, ge=1, description="Largest body POST /v1/fetch downloads, in bytes.")
     fetch_timeout_s: float = Field(10.0, gt=0, description="Time limit for one POST /v1/fetch, redirects included, in seconds.")
     fetch_max_redirects: int = Field(5, ge=0, description="Most redirects POST /v1/fetch follows; each hop is checked again.")
+    job_retention_hours: float | None = Field(
+        168.0, gt=0,
+        description="Hours a finished job (done, cancelled or failed) and its results are kept before they are deleted, "
+        "so the jobs database does not grow without bound; `none` keeps them forever.",
+    )
     jobs_db: Path = Field(
         default_factory=lambda: Path(tempfile.gettempdir()) / "stancelens-jobs.sqlite3",
         description="SQLite file holding jobs and their results; point it at a volume so jobs survive the container.",

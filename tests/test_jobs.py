@@ -5,6 +5,7 @@ import json
 import signal
 import threading
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -124,6 +125,34 @@ def test_store_reopened_keeps_everything(tmp_path):
     again = JobStore(path)
     assert again.status(job.id).total == 1 and again.next_chunk(1)[0] == job.id
     assert again.status("nope") is None and again.cancel("nope") is None
+
+
+def test_finished_jobs_are_deleted_once_their_retention_has_passed(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite3", retention_s=3600)
+    rejected = ItemError(id="x", error="bad", status=422)
+    finished = store.create([rejected])  # nothing to analyse: done at once
+    cancelled = store.create([AnalyzeRequest(text="a")])
+    store.cancel(cancelled.id)
+    active = store.create([AnalyzeRequest(text="b")])
+    status = store.status(finished.id)
+    assert status.expires_at == status.finished_at + timedelta(hours=1)
+    assert store.status(active.id).expires_at is None
+
+    assert store.delete_expired(now=time.time() + 3000) == 0  # not yet
+    assert store.delete_expired(now=time.time() + 3700) == 2
+    assert store.status(finished.id) is None and store.status(cancelled.id) is None
+    assert list(store.outcome_lines(finished.id)) == []  # the documents went with the job
+    assert store.status(active.id).state == JobState.queued  # a job still to run is never deleted
+    assert JobStore(tmp_path / "jobs.sqlite3").delete_expired(now=time.time() + 10**9) == 0  # no retention: kept
+
+
+def test_the_server_deletes_expired_jobs_on_its_own(pipeline, tmp_path):
+    settings = Settings(jobs_db=tmp_path / "jobs.sqlite3", job_retention_hours=0.3 / 3600)  # 0.3 s
+    with TestClient(create_app(loader=lambda: pipeline, settings=settings)) as c:
+        job = c.post("/v1/jobs", json=[{"text": 5}]).json()  # rejected on upload: finished at once
+        assert job["state"] == "done" and job["expires_at"]
+        wait_for(lambda: c.get(f"/v1/jobs/{job['id']}").status_code == 404, timeout=10, what="the job to expire")
+        assert "STANCELENS_JOB_RETENTION_HOURS" in c.get(f"/v1/jobs/{job['id']}").json()["detail"]
 
 
 # --- the API ---------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from stancelens.schema import AnalyzeRequest
 
 log = logging.getLogger("stancelens.jobs")
 
+# Expired jobs are looked for every tenth of the retention, and at least this often.
+EXPIRY_CHECK_MAX_S = 3600.0
+
 
 class JobRunner:
     def __init__(self, store: JobStore, pool: WorkerPool, chunk_size: int) -> None:
@@ -49,6 +52,17 @@ class JobRunner:
             except Exception as exc:  # a server-side fault (not bad input, which is an item error): stop this job, keep serving
                 log.exception("job %s failed", job_id)
                 await anyio.to_thread.run_sync(self.store.fail, job_id, f"{type(exc).__name__}: {exc}")
+
+    async def delete_expired(self) -> None:
+        """Run until cancelled: now and then, delete the finished jobs past their retention."""
+        if self.store.retention_s is None:
+            return
+        every_s = min(EXPIRY_CHECK_MAX_S, self.store.retention_s / 10)
+        while True:
+            gone = await anyio.to_thread.run_sync(self.store.delete_expired)
+            if gone:
+                log.info("deleted %d finished jobs past their retention", gone)
+            await anyio.sleep(every_s)
 
     def _analyze(self, pipeline: Pipeline, job_id: str, items: list[tuple[int, AnalyzeRequest]], started: float) -> None:
         results = pipeline.analyze_batch([request for _, request in items])

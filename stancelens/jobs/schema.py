@@ -53,3 +53,8 @@ class JobStatus(BaseModel):
     created_at: datetime = Field(description="When the job was submitted (UTC).")
     finished_at: datetime | None = Field(None, description="When it reached done, cancelled or failed (UTC).")
     error: str | None = Field(None, description="Why the job failed, when it did.")
+    expires_at: datetime | None = Field(
+        None,
+        description="When the finished job and its results will be deleted (UTC), after STANCELENS_JOB_RETENTION_HOURS; "
+        "null while it runs, or when finished jobs are kept.",
+    )

@@ -5,6 +5,9 @@ Each document is a row of `items`, and its outcome is a column of that row, writ
 has at most one outcome by construction, and a crash loses at most the chunk in progress,
 which the next server on the same file analyses again. WAL mode lets results stream out
 while the runner writes. One server process per file: two would analyse the same chunks.
+
+With a retention, finished jobs are deleted (their items by cascade) once it has passed since
+they finished; SQLite reuses the freed pages, so the file stops growing rather than shrinking.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (job_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS jobs_active ON jobs(state, created_at);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);
 """
 
 _ACTIVE = tuple(s.value for s in ACTIVE_STATES)
@@ -46,8 +50,9 @@ _RESULTS_PAGE = 64
 
 
 class JobStore:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, retention_s: float | None = None) -> None:
         self.path = Path(path)
+        self.retention_s = retention_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -143,6 +148,17 @@ class JobStore:
                 (JobState.failed.value, time.time(), error, job_id),
             )
 
+    def delete_expired(self, now: float | None = None) -> int:
+        """Delete the finished jobs whose retention has passed, with their documents and outcomes;
+        how many jobs went. A no-op without a retention."""
+        if self.retention_s is None:
+            return 0
+        cutoff = (time.time() if now is None else now) - self.retention_s
+        with self._connect() as conn:
+            return conn.execute(
+                f"DELETE FROM jobs WHERE finished_at < ? AND state NOT IN {_ACTIVE}", (cutoff,)
+            ).rowcount
+
     def outcome_lines(self, job_id: str) -> Iterator[str]:
         """The outcomes written so far, as JSON lines in input order, read a page at a time
         so a large job streams without being held in memory."""
@@ -181,6 +197,7 @@ class JobStore:
             created_at=_utc(created_at),
             finished_at=_utc(finished_at) if finished_at else None,
             error=error,
+            expires_at=_utc(finished_at + self.retention_s) if finished_at and self.retention_s is not None else None,
         )
 
 
