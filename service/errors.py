@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from service.dependencies import NotReady
 from service.logs import request_id
-from stancelens.errors import DeadlineExceeded, InputError, describe_errors
+from stancelens.errors import DeadlineExceeded, InputError, describe_errors, describe_undecodable
 from stancelens.jobs.pool import QueueFull
 
 log = logging.getLogger("stancelens.service")
@@ -32,8 +32,7 @@ def error(status: int, detail: str, headers: dict[str, str] | None = None) -> JS
 
 def _body_parse_problem(cause: BaseException | None) -> str:
     if isinstance(cause, UnicodeDecodeError):
-        return (f"the body is not valid UTF-8 (byte 0x{cause.object[cause.start]:02x} at position {cause.start}): "
-                "send the JSON encoded as UTF-8")
+        return describe_undecodable(cause)
     if isinstance(cause, RecursionError):
         return "the JSON body nests too deeply to parse: a request is a flat object of strings and lists of strings"
     return "the body could not be read as JSON: send one JSON object with Content-Type: application/json"

@@ -89,7 +89,7 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
         413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS, or a body over "
               "STANCELENS_MAX_UPLOAD_BYTES."},
         415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines."},
-        422: {"model": ErrorResponse, "description": "The body is not decodable, not a JSON list, or has no documents."},
+        422: {"model": ErrorResponse, "description": "The body is not JSON (for application/json), not a list, or has no documents."},
         **NOT_READY,
     },
     dependencies=[Depends(ready_pipeline)],

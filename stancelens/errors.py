@@ -24,6 +24,17 @@ class TooManyItemsError(InputError):
     pass
 
 
+class MalformedBodyError(InputError):
+    """The body cannot be parsed at all: not UTF-8, or JSON nested too deeply."""
+
+    status_code = 400
+
+
+def describe_undecodable(exc: UnicodeDecodeError, what: str = "the body") -> str:
+    return (f"{what} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}): "
+            "send it encoded as UTF-8")
+
+
 class CollectionTooLargeError(InputError):
     """More documents in one batch or job than the configured limit."""
 

@@ -225,4 +225,4 @@ def test_deeply_nested_json_in_a_job_costs_that_line_or_gets_a_4xx(client):
     assert r.status_code == 202, r.text
     assert r.json()["errors"] == 1
     r = client.post("/v1/jobs", content="[" + deep + "]", headers=JSON)
-    assert r.status_code == 422 and "too deeply" in r.json()["detail"]
+    assert r.status_code == 400 and "too deeply" in r.json()["detail"]

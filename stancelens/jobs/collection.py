@@ -12,17 +12,25 @@ import json
 
 from pydantic import ValidationError
 
-from stancelens.errors import CollectionTooLargeError, InputError, describe_validation
+from stancelens.errors import (
+    CollectionTooLargeError,
+    InputError,
+    MalformedBodyError,
+    describe_undecodable,
+    describe_validation,
+)
 from stancelens.schema import AnalyzeRequest, ItemError
 
 
 def read_json_list(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise MalformedBodyError(describe_undecodable(exc)) from exc
+    except json.JSONDecodeError as exc:
         raise InputError(f"the body is not valid JSON: {exc}") from exc
     except RecursionError as exc:
-        raise InputError("the body nests JSON too deeply to parse: send a list of flat AnalyzeRequest objects") from exc
+        raise MalformedBodyError("the body nests JSON too deeply to parse: send a list of flat AnalyzeRequest objects") from exc
     if not isinstance(data, list):
         raise InputError("a JSON body must be a list of documents, each an AnalyzeRequest object")
     _check_size(len(data), limit)
@@ -33,7 +41,7 @@ def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"the body is not UTF-8: {exc}") from exc
+        raise MalformedBodyError(describe_undecodable(exc)) from exc
     lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     _check_size(len(lines), limit)
     items: list[AnalyzeRequest | ItemError] = []
