@@ -1,4 +1,4 @@
-"""The `stancelens` command: analyse an article, serve the API, evaluate on data sets or benchmark speed."""
+"""The `stancelens` command: analyse an article, serve the API, evaluate on data sets, benchmark speed or train models."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .benchmark.command import add_bench_command
 from .errors import InputError
 from .evaluation.command import add_eval_command
 from .keys import add_keys_command
+from .train_command import add_train_command
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_command(commands)
     add_bench_command(commands)
     add_keys_command(commands)
+    add_train_command(commands)
     return parser
 
 

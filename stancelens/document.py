@@ -1,7 +1,7 @@
 """The shared article state that every stage reads: like spaCy's `Doc`, built once per article.
 
 Normalisation fills `text` and `markers`, sectioning fills `sections`, the linguistic stage
-fills `sentences` and `entities`, and the encoder fills `embeddings`. Later stages only read.
+fills `sentences` and `entities`, and the encoder fills `embeddings` (and `token_states` when a stage reads them). Later stages only read.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
+
+    from .encoder import TokenStates
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Article:
     sentences: list[Sentence] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     embeddings: np.ndarray | None = None  # (n_sentences, dim), L2-normalised
+    # Per sentence, from the same encoder pass, when a stage reads tokens (the hedge model).
+    token_states: list[TokenStates] | None = None
 
     def sentence_ids(self, section: int, subsection: int | None = None, *, deep: bool = False) -> list[int]:
         """Sentences of a section; `deep` includes those of its sub-sections."""

@@ -8,6 +8,7 @@ L2-normalised so a dot product is a cosine.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,15 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
+@dataclass(frozen=True)
+class TokenStates:
+    """One sentence's token vectors at an inner layer of the encoder, for heads that read tokens
+    (the hedge model) without a second encoder pass."""
+
+    states: torch.Tensor  # (n_tokens, dim), special tokens included, no padding
+    offsets: np.ndarray  # (n_tokens, 2): character offsets into the sentence; (0, 0) for special tokens
+
+
 class SentenceEncoder:
     def __init__(self, name_or_path: str, *, batch_size: int = 64, max_length: int | None = None):
         self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
@@ -40,16 +50,25 @@ class SentenceEncoder:
         self.dim = self.model.config.hidden_size
         self.version = _describe(name_or_path)
 
-    @torch.inference_mode()
     def encode(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, None)[0]
+
+    def encode_with_states(self, texts: list[str], layer: int) -> tuple[np.ndarray, list[TokenStates]]:
+        """Embeddings, and each text's token states after `layer` of the encoder's layers (0: the
+        embedding layer's output), from the same single pass."""
+        return self._encode(texts, layer)
+
+    @torch.inference_mode()
+    def _encode(self, texts: list[str], layer: int | None) -> tuple[np.ndarray, list[TokenStates]]:
         # Repeated sentences (boilerplate, wire copy) are encoded once.
         distinct = list(dict.fromkeys(texts))
         if len(distinct) < len(texts):
             position = {text: i for i, text in enumerate(distinct)}
-            return self.encode(distinct)[[position[t] for t in texts]]
+            embeddings, states = self._encode(distinct, layer)
+            where = [position[t] for t in texts]
+            return embeddings[where], [states[i] for i in where] if states else []
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
+        states: list[TokenStates | None] = [None] * len(texts) if layer is not None else []
         # Length-sorted batches keep padding, and so wasted work, small.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for b in range(0, len(order), self.batch_size):
@@ -60,8 +79,11 @@ class SentenceEncoder:
                 truncation=True,
                 max_length=self.max_length,
                 return_tensors="pt",
+                return_offsets_mapping=layer is not None,
             )
-            hidden = self.model(**batch).last_hidden_state
+            offsets = batch.pop("offset_mapping", None)
+            result = self.model(**batch, output_hidden_states=layer is not None)
+            hidden = result.last_hidden_state
             if self.cls_pooling:
                 pooled = hidden[:, 0]
             else:
@@ -69,7 +91,16 @@ class SentenceEncoder:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, dim=-1)
             out[idx] = pooled.numpy()
-        return out
+            if layer is not None:
+                inner = result.hidden_states[layer]
+                real = batch["attention_mask"].bool()  # padding may sit on either side
+                for j, i in enumerate(idx):
+                    states[i] = TokenStates(inner[j][real[j]].clone(), offsets[j][real[j]].numpy())
+        return out, states  # type: ignore[return-value]  # every slot is filled above
+
+    @property
+    def num_layers(self) -> int:
+        return self.model.config.num_hidden_layers
 
 
 def _describe(name_or_path: str) -> str:

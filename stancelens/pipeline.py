@@ -18,7 +18,7 @@ from .config import Settings, get_settings
 from .document import Article, SectionNode
 from .encoder import SentenceEncoder
 from .errors import DeadlineExceeded, EmptyTextError, InputError, TextTooLongError, TooManyItemsError
-from .hedges import HedgeDetector, SentenceHedges
+from .hedges import HedgeStage, SentenceHedges, load_hedge_detector
 from .linguistics import Linguistics
 from .normalize import normalize
 from .schema import (
@@ -105,7 +105,7 @@ class Pipeline:
         linguistics: Linguistics,
         encoder: SentenceEncoder,
         summarizer: Summarizer,
-        hedges: HedgeDetector,
+        hedges: HedgeStage,
         target_stance: TargetStanceScorer,
         claim_stance: ClaimStanceScorer,
     ):
@@ -125,7 +125,8 @@ class Pipeline:
             "claim_stance": claim_stance.version,
         }
         digest = hashlib.sha1(repr(sorted(components.items())).encode()).hexdigest()[:8]
-        self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components)
+        self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components,
+                                    hedge_threshold=hedges.threshold)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Pipeline:
@@ -134,15 +135,17 @@ class Pipeline:
             import torch
 
             torch.set_num_threads(settings.torch_threads)
+        encoder = _loaded("the sentence encoder", settings.encoder, "STANCELENS_ENCODER",
+                          lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size))
         return cls(
             settings,
             linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",
                                 lambda: Linguistics(settings.spacy_model)),
-            encoder=_loaded("the sentence encoder", settings.encoder, "STANCELENS_ENCODER",
-                            lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size)),
+            encoder=encoder,
             summarizer=_loaded("the summariser", settings.summarizer, "STANCELENS_SUMMARIZER",
                                lambda: make_summarizer(settings.summarizer)),
-            hedges=HedgeDetector(),
+            hedges=_loaded("the hedge model", settings.hedge_model, "STANCELENS_HEDGE_MODEL",
+                           lambda: load_hedge_detector(settings.hedge_model, encoder)),
             target_stance=TargetStanceScorer(),
             claim_stance=ClaimStanceScorer(),
         )
@@ -231,8 +234,24 @@ class Pipeline:
         timer = timer or _Timer()
         article = self._parse(text, content_type, timer)
         with timer.stage("encode"):
-            article.embeddings = self.encoder.encode([s.text for s in article.sentences])
+            self._encode([article])
         return article
+
+    def _encode(self, articles: list[Article]) -> None:
+        """One encoder pass over the sentences of all `articles`, with the token states the hedge
+        stage reads when it reads any."""
+        texts = [s.text for a in articles for s in a.sentences]
+        layer = getattr(self.hedges, "state_layer", None)
+        if layer is None:
+            embeddings, states = self.encoder.encode(texts), None
+        else:
+            embeddings, states = self.encoder.encode_with_states(texts, layer)
+        at = 0
+        for article in articles:
+            n = len(article.sentences)
+            article.embeddings = embeddings[at : at + n]
+            article.token_states = states[at : at + n] if states is not None else None
+            at += n
 
     def _parse(self, text: str, content_type: ContentType, timer: _Timer) -> Article:
         self._check_text(text)
@@ -264,15 +283,11 @@ class Pipeline:
                 out[i] = ItemError(id=_item_id(req), error=str(exc), status=exc.status_code)
         shared = _Timer(deadline)
         with shared.stage("encode"):
-            embeddings = self.encoder.encode([s.text for _, a, _ in parsed for s in a.sentences])
+            self._encode([a for _, a, _ in parsed])
         encode_ms = shared.ms["encode"]
-        total = max(1, len(embeddings))
-        at = 0
+        total = max(1, sum(len(a.sentences) for _, a, _ in parsed))
         for i, article, timer in parsed:
-            n = len(article.sentences)
-            article.embeddings = embeddings[at:at + n]
-            at += n
-            timer.ms["encode"] = round(encode_ms * n / total, 2)
+            timer.ms["encode"] = round(encode_ms * len(article.sentences) / total, 2)
             req = requests[i]
             out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
                                    id=_item_id(req), timer=timer)
@@ -308,7 +323,8 @@ class Pipeline:
             sections = [self._section(article, node, options) for node in article.sections]
         with timer.stage("hedges"):
             hedges = self.hedges(article)
-            hedged = [self._hedged_claim(article, h) for h in hedges if h.cues and h.score >= options.hedge_threshold]
+            threshold = self.hedges.threshold if options.hedge_threshold is None else options.hedge_threshold
+            hedged = [self._hedged_claim(article, h) for h in hedges if h.score >= threshold]
         with timer.stage("stances"):
             wanted = [user_target(t) for t in targets]
             given = {t.name.lower() for t in wanted}
@@ -319,9 +335,10 @@ class Pipeline:
                 find_mentions(article, target)
             stances = [self.target_stance.score(article, t, options.evidence_per_target) for t in wanted]
         with timer.stage("claims"):
-            scores = [h.score for h in hedges]
+            # By the stage's own threshold: a request's hedge_threshold changes the listing, not the labels.
+            is_hedged = [h.score >= self.hedges.threshold for h in hedges]
             claim_results = [
-                self.claim_stance.score(article, claim, claim_embeddings[i], scores, options.evidence_per_claim)
+                self.claim_stance.score(article, claim, claim_embeddings[i], is_hedged, options.evidence_per_claim)
                 for i, claim in enumerate(claims)
             ]
         timer.ms["total"] = round(sum(timer.ms.values()), 2)
@@ -367,8 +384,9 @@ class Pipeline:
             section=sentence.section,
             subsection=sentence.subsection,
             score=hedges.score,
-            cues=[Cue.of(text, c.start, c.end, type=c.type) for c in hedges.cues],
+            cues=[Cue.of(text, c.start, c.end, type=c.type, uncertainty=c.uncertainty) for c in hedges.cues],
             source=Span.of(text, *hedges.source) if hedges.source else None,
+            probabilities=hedges.probabilities,
         )
 
 

@@ -50,8 +50,21 @@ class Span(BaseModel):
         return cls(text=text[start:end], start=start, end=end, **fields)
 
 
+class UncertaintyType(str, Enum):
+    epistemic = "epistemic"
+    doxastic = "doxastic"
+    condition = "condition"
+    investigation = "investigation"
+
+
 class Cue(Span):
     type: HedgeType = Field(description="What kind of hedge the cue is.")
+    uncertainty: UncertaintyType | None = Field(
+        None,
+        description="For cues the trained model found: their class in the Szeged Uncertainty Corpus scheme "
+        "(epistemic: possible or probable; doxastic: belief; condition; investigation: an open question). "
+        "None for cues only the rules know (approximators, attribution).",
+    )
 
 
 class Summary(BaseModel):
@@ -84,6 +97,13 @@ class HedgedClaim(BaseModel):
     score: float = Field(ge=0.0, le=1.0, description="Hedge score: how strongly the sentence reduces commitment.")
     cues: list[Cue] = Field(description="The words that hedge the sentence, in text order, each with its type.")
     source: Span | None = Field(description="Who the claim is attributed to, when the sentence says.")
+    probabilities: dict[str, float] = Field(
+        default_factory=dict,
+        description="The hedge model's probability that the sentence is uncertain, by labelling scheme: "
+        "`conll2010` (hedges and weasel wording such as 'some experts say'; with the rule cues it makes `score`) "
+        "and `szeged` (semantic uncertainty only: possibility, belief, condition, open questions). "
+        "Empty with the rule detector.",
+    )
 
 
 class Evidence(Span):
@@ -115,6 +135,7 @@ class ClaimStance(BaseModel):
 class ModelInfo(BaseModel):
     version: str = Field(description="Version of the whole analysis: package version plus component versions.")
     components: dict[str, str] = Field(description="Version of each component, by stage name.")
+    hedge_threshold: float = Field(description="The hedge score from which a sentence is a hedged claim by default.")
 
 
 class AnalyzeOptions(BaseModel):
@@ -132,8 +153,10 @@ class AnalyzeOptions(BaseModel):
         le=1.0,
         description="Summary length as a share of the sentences; overrides the sentence counts when set.",
     )
-    hedge_threshold: float = Field(
-        0.35, ge=0.0, le=1.0, description="Sentences scoring at least this are listed as hedged claims."
+    hedge_threshold: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Sentences scoring at least this are listed as hedged claims. Default: the hedge model's own "
+        "threshold (`model.hedge_threshold`), chosen for F1 on data held out from its training.",
     )
     max_auto_targets: int = Field(
         8, ge=0, le=50, description="Cap on targets found automatically, ranked by salience."
@@ -150,7 +173,9 @@ class AnalysisResult(BaseModel):
     model: ModelInfo = Field(description="Versions of the models that produced this result.")
     summary: Summary = Field(description="Summary of the whole article.")
     sections: list[Section] = Field(description="Top-level sections in text order; they tile `text`.")
-    hedged_claims: list[HedgedClaim] = Field(description="Sentences scoring at least `hedge_threshold`, in text order.")
+    hedged_claims: list[HedgedClaim] = Field(
+        description="Sentences whose hedge score is at least `hedge_threshold`, in text order."
+    )
     stances: list[TargetStance] = Field(description="Stance toward each target: those given first, then those found.")
     claims: list[ClaimStance] = Field(description="Stance toward each claim given, in request order.")
     timings_ms: dict[str, float] = Field(description="Milliseconds per stage, and `total`.")

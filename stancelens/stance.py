@@ -115,20 +115,20 @@ class ClaimStanceScorer:
     """Relevance by cosine between the claim and each sentence; label from the best evidence.
 
     Below `unrelated_below` no sentence is about the claim. Otherwise the evidence refutes
-    it (denial or debunking words the claim itself lacks), hedges about it (discuss), or
-    states it plainly (agree, when the match is close; discuss when it is loose).
+    it (denial or debunking words the claim itself lacks), hedges about it (discuss: a related
+    sentence is a hedged claim, by the hedge stage's default threshold), or states it plainly
+    (agree, when the match is close; discuss when it is loose).
     The thresholds are heuristics, set by looking at FNC-1 *train* headline-body pairs
     (dev is kept for evaluation); the trained claim-stance model replaces them.
     """
 
-    version = "cosine-rules-2"
+    version = "cosine-rules-3"
 
-    def __init__(self, unrelated_below: float = 0.45, agree_above: float = 0.6, hedged_above: float = 0.5):
+    def __init__(self, unrelated_below: float = 0.45, agree_above: float = 0.6):
         self.unrelated_below = unrelated_below
         self.agree_above = agree_above
-        self.hedged_above = hedged_above
 
-    def score(self, article: Article, claim: str, claim_embedding: np.ndarray, hedge_scores: list[float],
+    def score(self, article: Article, claim: str, claim_embedding: np.ndarray, hedged: list[bool],
               max_evidence: int) -> ClaimStance:
         if not article.sentences:
             return ClaimStance(claim=claim, label=ClaimLabel.unrelated, score=1.0, evidence=[])
@@ -152,7 +152,7 @@ class ClaimStanceScorer:
         )
         if refutes:
             label = ClaimLabel.disagree
-        elif max(hedge_scores[i] for i in related) >= self.hedged_above or best < self.agree_above:
+        elif any(hedged[i] for i in related) or best < self.agree_above:
             label = ClaimLabel.discuss
         else:
             label = ClaimLabel.agree

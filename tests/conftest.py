@@ -35,6 +35,29 @@ EXAMPLE_ITEMS = [
 
 
 @pytest.fixture(scope="session")
+def tokenizer():
+    """The packaged encoder's tokenizer, for tiny models built in tests."""
+    from transformers import AutoTokenizer
+
+    from stancelens.config import get_settings
+
+    return AutoTokenizer.from_pretrained(get_settings().encoder)
+
+
+def make_tiny_bert(path: Path, tokenizer, layers: int = 1, seed: int = 0) -> Path:
+    """A randomly initialised BERT of `layers` layers of width 16, saved with `tokenizer` in `path`."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def example_text() -> str:
     return EXAMPLE_PATH.read_text(encoding="utf-8")
 

@@ -30,7 +30,7 @@ OPEN_ROUTES = ["/healthz", "/readyz", "/", "/static/app.js", "/static/style.css"
 class FakePipeline:
     """Answers at once with an empty analysis of the text."""
 
-    model_info = ModelInfo(version="fake", components={})
+    model_info = ModelInfo(version="fake", components={}, hedge_threshold=0.5)
 
     def analyze(self, text: str, **_: object) -> AnalysisResult:
         return AnalysisResult(

@@ -32,13 +32,39 @@ def lines(path: Path) -> list[dict]:
 def test_hedge_sentence_and_cue_level(capsys, pipeline):
     report = run_eval(capsys, "hedge", "--data", str(SLICES / "szeged_dev.jsonl"))
     assert report.n == 12 and report.task == "hedge"
-    assert set(report.metrics) == {"sentence", "cue"} and set(report.baselines) == {"lexicon"}
-    assert report.metrics["cue"].n_gold == sum(len(r["cues"]) for r in lines(SLICES / "szeged_dev.jsonl"))
+    assert set(report.metrics) == {"sentence", "cue"} and set(report.baselines) == {"rules", "lexicon"}
+    cue = report.metrics["cue"]
+    assert cue.n_gold == sum(len(r["cues"]) for r in lines(SLICES / "szeged_dev.jsonl"))
+    assert cue.f1 == cue.exact["f1"] and cue.precision == cue.exact["precision"] and cue.recall == cue.exact["recall"]
+    assert cue.typed["f1"].value <= cue.f1.value  # a typed match is an exact match too
     sentence = report.metrics["sentence"]
     assert sentence.labels == ["certain", "uncertain"]
     assert sum(map(sum, sentence.confusion)) == 12
     assert sentence.calibration is not None and sentence.average_precision is not None
-    assert report.model.components["hedges"] == "rules-2"
+    assert sentence.f1 == sentence.per_class["uncertain"].f1 and sentence.precision is not None
+    assert report.model.components["hedges"] == pipeline.hedges.version != "rules-2"
+    # The output names the fields the issue asks for.
+    metrics = report.model_dump()["metrics"]
+    assert {"precision", "recall", "f1"} <= set(metrics["sentence"]) and {"precision", "recall", "f1", "typed"} <= set(metrics["cue"])
+
+
+def test_hedge_scores_a_model_scheme_on_request(capsys, pipeline):
+    data = str(SLICES / "szeged_dev.jsonl")
+    default, szeged = run_eval(capsys, "hedge", "--data", data), run_eval(capsys, "hedge", "--data", data, "--scheme", "szeged")
+    assert default.scheme is None and szeged.scheme == "szeged"
+    # Only the sentence scores change: the cues and the baselines are the same.
+    assert szeged.metrics["cue"] == default.metrics["cue"] and szeged.baselines == default.baselines
+    assert szeged.metrics["sentence"].average_precision != default.metrics["sentence"].average_precision
+
+
+def test_hedge_scheme_needs_a_model(capsys, pipeline, monkeypatch):
+    from stancelens.hedges import RuleHedgeDetector
+
+    monkeypatch.setattr("stancelens.evaluation.command.default_pipeline",
+                        lambda: pipeline.replace(hedges=RuleHedgeDetector()), raising=False)
+    monkeypatch.setattr("stancelens.pipeline.default_pipeline", lambda: pipeline.replace(hedges=RuleHedgeDetector()))
+    assert main(["eval", "hedge", "--data", str(SLICES / "szeged_dev.jsonl"), "--scheme", "szeged", *FAST]) == 2
+    assert "no such probability" in capsys.readouterr().err
 
 
 def test_hedge_without_cues_scores_sentences_only(capsys, pipeline):
@@ -165,7 +191,8 @@ def test_eval_all_writes_one_report_with_plots(tmp_path, capsys, pipeline):
     out = tmp_path / "report"
     assert main(["eval", "all", "--data", str(tmp_path / "data"), "--out", str(out), "--limit", "3", *FAST]) == 0
     suite = EvalSuite.model_validate_json(capsys.readouterr().out)
-    assert [(r.task, Path(r.data).relative_to(tmp_path / "data").as_posix()) for r in suite.reports] == SUITE
+    assert [(r.task, Path(r.data).relative_to(tmp_path / "data").as_posix(), r.scheme) for r in suite.reports] == \
+        [(task, rel, (more[0] if more else {}).get("scheme")) for task, rel, *more in SUITE]
     assert all(r.n == 3 for r in suite.reports)
     markdown = (out / "report.md").read_text(encoding="utf-8")
     pngs = sorted(p.name for p in out.glob("*.png"))

@@ -131,12 +131,15 @@ def test_paired_difference():
 
 def test_cue_counts_exact_overlap_and_type():
     gold = [{"start": 0, "end": 5, "type": "epistemic"}, {"start": 10, "end": 15, "type": "condition"}]
-    pred = [(0, 5, "epistemic"), (11, 13, "epistemic"), (20, 25, "epistemic")]
-    exact, pred_hit, gold_hit, typed, n_pred, n_gold = _cue_counts(pred, gold)
-    assert (exact, pred_hit, gold_hit, typed, n_pred, n_gold) == (1, 2, 2, 1, 3, 2)
-    m = _cue_metrics(np.array([[exact, pred_hit, gold_hit, typed, n_pred, n_gold]], dtype=float), Run(data="x", samples=10))
-    assert m.exact["precision"].value == pytest.approx(1 / 3, abs=1e-4)
-    assert m.exact["recall"].value == pytest.approx(0.5)
-    assert m.overlap["precision"].value == pytest.approx(2 / 3, abs=1e-4)
+    pred = [(0, 5, "epistemic"), (10, 15, "epistemic"), (11, 13, "epistemic"), (20, 25, "epistemic")]
+    counts = _cue_counts(pred, gold)
+    exact, exact_typed, pred_hit, gold_hit, typed, n_pred, n_gold = counts
+    assert counts == [2, 1, 3, 2, 1, 4, 2]
+    m = _cue_metrics(np.array([counts], dtype=float), Run(data="x", samples=10))
+    assert m.exact["precision"].value == pytest.approx(2 / 4) and m.precision == m.exact["precision"]
+    assert m.exact["recall"].value == pytest.approx(1.0) and m.f1 == m.exact["f1"]
+    # (10, 15) matches the span of the condition cue, not its type.
+    assert m.typed["precision"].value == pytest.approx(1 / 4, abs=1e-4) and m.typed["recall"].value == pytest.approx(0.5)
+    assert m.overlap["precision"].value == pytest.approx(3 / 4)
     assert m.overlap["recall"].value == pytest.approx(1.0)
-    assert m.type_accuracy.value == pytest.approx(0.5)
+    assert m.type_accuracy.value == pytest.approx(1 / 3, abs=1e-4)

@@ -38,18 +38,30 @@ def _claim(result, prefix):
     return found[0]
 
 
+def _cues(claim) -> set[str]:
+    return {c.text for c in claim.cues}
+
+
 def test_clearly_hedged_sentences_are_found(result):
+    # The issue's list: "suggesting … may have", "Estimates indicate … approximately … around",
+    # "appears to be", "Reports suggest", "likely … could potentially".
     estimates = _claim(result, "Estimates indicate that out of approximately 11,000")
     assert {"approximately", "around"} <= {c.text for c in estimates.cues if c.type.value == "approximator"}
+    assert "indicate" in _cues(estimates)
     reports = _claim(result, "Reports suggest")
     assert {c.type.value for c in reports.cues} >= {"evidential", "attribution"}
     assert reports.source.text == "Reports"
     special = _claim(result, "Ukrainian special forces have reported")
     assert special.source.text == "Ukrainian special forces"
-    assert {"suggesting", "may"} <= {c.text for c in special.cues}
+    assert {"suggesting", "may"} <= _cues(special)
     us = _claim(result, "The likely temporary nature")
     assert us.source.text == "US officials"
-    assert _claim(result, "While the withdrawal appears to be").source.text == "experts"
+    assert {"likely", "could", "potentially"} <= _cues(us)
+    appears = _claim(result, "While the withdrawal appears to be")
+    assert appears.source.text == "experts" and "appears" in _cues(appears)
+    # Cues the model found carry their Szeged class; the rules' approximators carry none.
+    assert {(c.text, c.uncertainty.value if c.uncertainty else None) for c in estimates.cues} >= {
+        ("indicate", "epistemic"), ("approximately", None)}
 
 
 def test_unhedged_sentences_are_not_listed(result):

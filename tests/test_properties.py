@@ -70,9 +70,13 @@ def requests(draw) -> dict:
 
 
 def iter_scores(value: object, name: str = "") -> Iterator[tuple[str, float]]:
-    """Every float field anywhere inside a result, with its field name. Timings are a dict: not walked."""
+    """Every float field anywhere inside a result, with its field name, and the hedge probabilities.
+    Timings are a dict too, in milliseconds: not walked."""
     if isinstance(value, float):
         yield name, value
+    elif isinstance(value, dict) and name == "probabilities":
+        for item in value.values():
+            yield from iter_scores(item, name)
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from iter_scores(item, name)
@@ -148,8 +152,9 @@ def test_the_checks_reach_every_span_and_score(pipeline, example_text):
         assert spans, f"the example article has no {kind}"
         assert all(id(span) in walked for span in spans), kind
     scores = {name for name, _ in iter_scores(result)}
-    assert {"score", "relevance"} <= scores
+    assert {"score", "relevance", "probabilities", "hedge_threshold"} <= scores
     assert sum(1 for _ in iter_scores(result)) == (
-        len(result.hedged_claims) + len(result.stances) + len(kinds["target evidence"])
-        + len(result.claims) + len(kinds["claim evidence"])
+        len(result.hedged_claims) + sum(len(h.probabilities) for h in result.hedged_claims)
+        + len(result.stances) + len(kinds["target evidence"])
+        + len(result.claims) + len(kinds["claim evidence"]) + 1  # model.hedge_threshold
     )

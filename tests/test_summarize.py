@@ -15,6 +15,8 @@ from stancelens.encoder import SentenceEncoder
 from stancelens.schema import AnalysisResult, Span, Summary
 from stancelens.summarize import AbstractiveSummarizer, ExtractiveSummarizer, make_summarizer
 
+from .conftest import make_tiny_bert
+
 # --- hand-made embeddings --------------------------------------------------------------------
 
 
@@ -131,13 +133,6 @@ def test_make_summarizer():
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(get_settings().encoder)
-
-
-@pytest.fixture(scope="module")
 def tiny_bart_dir(tmp_path_factory, tokenizer) -> Path:
     from transformers import BartConfig, BartForConditionalGeneration
 
@@ -167,21 +162,7 @@ def tiny_bart_dir(tmp_path_factory, tokenizer) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_bert_dir(tmp_path_factory, tokenizer) -> Path:
-    from transformers import BertConfig, BertModel
-
-    path = tmp_path_factory.mktemp("tiny-bert")
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +315,8 @@ The next round could potentially start in March. Analysts expect a long negotiat
 def tiny_pipeline(tiny_bert_dir, tiny_bart_dir):
     from stancelens.pipeline import Pipeline
 
-    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir)))
+    # The shipped hedge model runs on the packaged encoder only: with another, the rules stand in.
+    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), hedge_model="rules"))
 
 
 def test_pipeline_with_tiny_models(tiny_pipeline, tiny_bert_dir, tiny_bart_dir):

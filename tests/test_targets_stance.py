@@ -8,7 +8,7 @@ import pytest
 from stancelens.config import get_settings
 from stancelens.document import Article
 from stancelens.encoder import SentenceEncoder
-from stancelens.hedges import HedgeDetector
+from stancelens.hedges import RuleHedgeDetector
 from stancelens.linguistics import Linguistics
 from stancelens.normalize import normalize
 from stancelens.schema import ClaimLabel, StanceLabel
@@ -237,7 +237,8 @@ def test_aliases_report_surface_forms_in_order_of_appearance(parse, target_score
 
 def score_claim(embed, encoder, text: str, claim: str, max_evidence: int = 3, scorer=None):
     article = embed(text)
-    hedges = [h.score for h in HedgeDetector()(article)]
+    rules = RuleHedgeDetector()
+    hedges = [h.score >= rules.threshold for h in rules(article)]
     embedding = encoder.encode([claim])[0]
     return article, (scorer or ClaimStanceScorer()).score(article, claim, embedding, hedges, max_evidence)
 

@@ -24,13 +24,13 @@ def _run(args: argparse.Namespace) -> int:
         root = Path(args.data) if args.data else default_data_dir()
         if not root.is_dir():
             raise InputError(f"{root} is not a folder: pass --data with the shared data folder")
-        jobs = [(task, Run(data=str(root / rel), limit=args.limit, samples=args.bootstrap, seed=args.seed))
-                for task, rel in SUITE]
+        jobs = [(task, Run(data=str(root / rel), limit=args.limit, samples=args.bootstrap, seed=args.seed, **extra))
+                for task, rel, *more in SUITE for extra in [more[0] if more else {}]]
     else:
         if not args.data:
             raise InputError(f"eval {args.task} needs --data: a file, a folder (with --split) or hf:<dataset>")
         jobs = [(args.task, Run(data=args.data, split=args.split, limit=args.limit, samples=args.bootstrap,
-                                seed=args.seed, bodies=args.bodies))]
+                                seed=args.seed, bodies=args.bodies, scheme=args.scheme))]
 
     out = Path(args.out) if args.out else None
     if out:
@@ -67,6 +67,9 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:
                                   "for 'all', the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
     e.add_argument("--split", default="test", help="split to read from a folder or hub dataset (default: test)")
     e.add_argument("--bodies", help="claims on FNC-1: the bodies file (default: found beside the stances file)")
+    e.add_argument("--scheme", choices=["conll2010", "szeged"],
+                   help="hedge: score the hedge model's probability under this labelling scheme instead of the "
+                        "API's score (e.g. szeged for Szeged Uncertainty Corpus sentence labels)")
     e.add_argument("--out", help="folder for the markdown report, its JSON and PNG plots")
     e.add_argument("--format", choices=["json", "markdown"], default="markdown")
     e.add_argument("--limit", type=int, help="score only the first N records (quick checks)")

@@ -167,6 +167,9 @@ def classification(gold: Sequence[str], pred: Sequence[str], labels: Sequence[st
         confusion=cm.tolist(),
         calibration=calibration,
         average_precision=est.get("average_precision"),
+        precision=est[f"{positive}.precision"] if positive else None,
+        recall=est[f"{positive}.recall"] if positive else None,
+        f1=est[f"{positive}.f1"] if positive else None,
         fnc_score=est.get("fnc_score"),
         f_avg=est.get("f_avg"),
     )

@@ -19,14 +19,17 @@ def _e(est: Estimate | None, digits: int = 3) -> str:
 
 def _classification_table(systems: dict[str, ClassificationMetrics]) -> list[str]:
     first = next(iter(systems.values()))
-    extra = [label for label, v in (("FNC-1 score", first.fnc_score), ("F_avg (favor, against)", first.f_avg),
+    extra = [label for label, v in (("positive P", first.precision), ("positive R", first.recall),
+                                    ("positive F1", first.f1),
+                                    ("FNC-1 score", first.fnc_score), ("F_avg (favor, against)", first.f_avg),
                                     ("average precision", first.average_precision),
                                     ("ECE", first.calibration)) if v is not None]
     head = ["system", "accuracy", "macro-F1", "micro-F1"] + extra
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, m in systems.items():
         row = [_e(m.accuracy), _e(m.macro_f1), _e(m.micro_f1)]
-        row += [_e(v) for v in (m.fnc_score, m.f_avg, m.average_precision) if v is not None]
+        row += [_e(v) for v in (m.precision, m.recall, m.f1, m.fnc_score, m.f_avg, m.average_precision)
+                if v is not None]
         if first.calibration is not None:
             row.append(_e(m.calibration.ece) if m.calibration else "-")
         lines.append(f"| {name} | " + " | ".join(row) + " |")
@@ -37,11 +40,12 @@ def _classification_table(systems: dict[str, ClassificationMetrics]) -> list[str
 
 
 def _cue_table(systems: dict[str, CueMetrics]) -> list[str]:
-    lines = ["| system | gold cues | predicted | exact P | exact R | exact F1 | overlap F1 | type accuracy |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| system | gold cues | predicted | exact P | exact R | exact F1 | span+type F1 | overlap F1 "
+             "| type accuracy |", "|---|---|---|---|---|---|---|---|---|"]
     for name, m in systems.items():
         lines.append(f"| {name} | {m.n_gold} | {m.n_predicted} | {_e(m.exact['precision'])} | "
-                     f"{_e(m.exact['recall'])} | {_e(m.exact['f1'])} | {_e(m.overlap['f1'])} | {_e(m.type_accuracy)} |")
+                     f"{_e(m.exact['recall'])} | {_e(m.exact['f1'])} | {_e(m.typed['f1'])} | {_e(m.overlap['f1'])} "
+                     f"| {_e(m.type_accuracy)} |")
     return lines
 
 
@@ -54,14 +58,16 @@ def _rouge_table(systems: dict[str, RougeMetrics]) -> list[str]:
 
 
 def slug(report: EvalReport) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", f"{report.task}-{Path(report.data).parent.name}-{Path(report.data).stem}").strip("-")
+    scheme = f"-{report.scheme}" if report.scheme else ""
+    return re.sub(r"[^A-Za-z0-9]+", "-", f"{report.task}-{Path(report.data).parent.name}-{Path(report.data).stem}{scheme}").strip("-")
 
 
 def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
     """The report as markdown; with `out`, plots are written there and linked."""
     r = outcome.report
     name = slug(r)
-    lines = [f"## {r.task}: {r.data}" + (f" ({r.split})" if r.split else ""), "",
+    lines = [f"## {r.task}: {r.data}" + (f" ({r.split})" if r.split else "")
+             + (f", `{r.scheme}` probability" if r.scheme else ""), "",
              f"{r.n} records, {r.seconds} s. Model `{r.model.version}`: "
              + ", ".join(f"{k} `{v}`" for k, v in r.model.components.items()) + ".", "",
              "Every figure is the value on the whole set, then its bootstrap 95% interval.", ""]

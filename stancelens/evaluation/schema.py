@@ -51,6 +51,9 @@ class ClassificationMetrics(BaseModel):
     confusion: list[list[int]] = Field(description="Counts; rows are gold, columns predicted.")
     calibration: Calibration | None = None
     average_precision: Estimate | None = Field(None, description="Area under the precision-recall curve of the positive class (hedge: uncertain).")
+    precision: Estimate | None = Field(None, description="Precision of the positive class (hedge: uncertain), when there is one.")
+    recall: Estimate | None = Field(None, description="Recall of the positive class (hedge: uncertain), when there is one.")
+    f1: Estimate | None = Field(None, description="F1 of the positive class (hedge: uncertain), when there is one (0-1).")
     fnc_score: Estimate | None = Field(None, description="FNC-1's official relative score (0-1), when 'unrelated' is a label.")
     f_avg: Estimate | None = Field(None, description="Mean F1 of favor and against (SemEval-2016 Task 6's F_avg), when both are labels.")
 
@@ -58,6 +61,12 @@ class ClassificationMetrics(BaseModel):
 class CueMetrics(BaseModel):
     n_gold: int = Field(description="Gold cue spans.")
     n_predicted: int = Field(description="Predicted cue spans.")
+    precision: Estimate = Field(description="Share of predicted cue spans matching a gold span exactly (as `exact`).")
+    recall: Estimate = Field(description="Share of gold cue spans predicted exactly (as `exact`).")
+    f1: Estimate = Field(description="F1 of exact span matches (as `exact`).")
+    typed: dict[str, Estimate] = Field(
+        description="precision, recall, f1 of cue spans matching a gold span exactly and in type (Szeged classes)."
+    )
     exact: dict[str, Estimate] = Field(description="precision, recall, f1 of cue spans matching a gold span exactly.")
     overlap: dict[str, Estimate] = Field(description="precision, recall, f1 where a cue counts when it overlaps a gold cue.")
     type_accuracy: Estimate | None = Field(None, description="Share of overlapping matches whose type maps to the gold type.")
@@ -87,6 +96,9 @@ class EvalReport(BaseModel):
     task: Task
     data: str = Field(description="The file, folder or hf: dataset evaluated.")
     split: str | None = Field(None, description="The split read from a folder or hub dataset.")
+    scheme: str | None = Field(
+        None, description="hedge: the hedge model's labelling scheme scored instead of the API's score (--scheme)."
+    )
     n: int = Field(description="Records scored.")
     metrics: dict[str, Metrics] = Field(
         description="StanceLens's scores. hedge: `sentence` (classification) and, when the data has cue spans, "

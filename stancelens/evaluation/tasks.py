@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..hedges import LexiconHedgeDetector
+from ..hedges import LexiconHedgeDetector, RuleHedgeDetector
 from ..pipeline import Pipeline
 from ..schema import AnalyzeOptions, HedgeType
 from ..summarize import LeadSummarizer, RandomSummarizer
@@ -71,6 +71,7 @@ class Run:
     samples: int = metrics.BOOTSTRAP_SAMPLES
     seed: int = 0
     bodies: str | None = None
+    scheme: str | None = None  # hedge: score this model scheme's probability instead of the API's score
 
     def records(self):
         ds = load_records(self.data, self.split)
@@ -113,22 +114,25 @@ def _report(task: str, run: Run, n: int, pipeline: Pipeline, started: float, **f
 # --- hedge -----------------------------------------------------------------------------------
 
 def _cue_counts(pred: list[tuple[int, int, str]], gold: list[dict]) -> list[float]:
-    """Per sentence: exact matches, predicted cues overlapping gold, gold cues overlapped, type agreements."""
+    """Per sentence: exact matches, exact matches of the same type, predicted cues overlapping gold,
+    gold cues overlapped, type agreements among overlaps, predicted and gold counts."""
     def overlaps(a, b):
         return a[0] < b["end"] and b["start"] < a[1]
 
     exact = sum(any(p[0] == g["start"] and p[1] == g["end"] for g in gold) for p in pred)
+    exact_typed = sum(any(p[0] == g["start"] and p[1] == g["end"] and p[2] == g["type"] for g in gold) for p in pred)
     pred_hit = [p for p in pred if any(overlaps(p, g) for g in gold)]
     gold_hit = sum(any(overlaps(p, g) for p in pred) for g in gold)
     typed = sum(any(overlaps(p, g) and p[2] == g["type"] for g in gold) for p in pred_hit)
-    return [exact, len(pred_hit), gold_hit, typed, len(pred), len(gold)]
+    return [exact, exact_typed, len(pred_hit), gold_hit, typed, len(pred), len(gold)]
 
 
 def _cue_metrics(counts: np.ndarray, run: Run) -> CueMetrics:
     def stats(idx: np.ndarray) -> dict[str, float]:
-        exact, pred_hit, gold_hit, typed, n_pred, n_gold = counts[idx].sum(axis=0)
+        exact, exact_typed, pred_hit, gold_hit, typed, n_pred, n_gold = counts[idx].sum(axis=0)
         out = {}
-        for name, tp_p, tp_g in (("exact", exact, exact), ("overlap", pred_hit, gold_hit)):
+        for name, tp_p, tp_g in (("exact", exact, exact), ("typed", exact_typed, exact_typed),
+                                 ("overlap", pred_hit, gold_hit)):
             p = tp_p / n_pred if n_pred else 0.0
             r = tp_g / n_gold if n_gold else 0.0
             out |= {f"{name}.precision": p, f"{name}.recall": r, f"{name}.f1": 2 * p * r / (p + r) if p + r else 0.0}
@@ -137,9 +141,14 @@ def _cue_metrics(counts: np.ndarray, run: Run) -> CueMetrics:
 
     est = metrics.bootstrap(stats, len(counts), stats(np.arange(len(counts))), run.samples, run.seed)
     group = lambda name: {m: est[f"{name}.{m}"] for m in ("precision", "recall", "f1")}  # noqa: E731
-    return CueMetrics(n_gold=int(counts[:, 5].sum()), n_predicted=int(counts[:, 4].sum()),
-                      exact=group("exact"), overlap=group("overlap"),
+    return CueMetrics(n_gold=int(counts[:, 6].sum()), n_predicted=int(counts[:, 5].sum()),
+                      **group("exact"), exact=group("exact"), typed=group("typed"), overlap=group("overlap"),
                       type_accuracy=est["type_accuracy"] if np.isfinite(est["type_accuracy"].value) else None)
+
+
+def _szeged_type(cue) -> str:
+    """A predicted cue's class in the Szeged scheme: the model's own, else mapped from the API type."""
+    return cue.uncertainty.value if cue.uncertainty else SZEGED_TYPES.get(cue.type, cue.type.value)
 
 
 def evaluate_hedge(pipeline: Pipeline, run: Run) -> Outcome:
@@ -150,8 +159,13 @@ def evaluate_hedge(pipeline: Pipeline, run: Run) -> Outcome:
     label_f = pick_field(cols, ["label", "label_id", "uncertain"], "label", run.data)
     cues_f = pick_field(cols, ["cues"], "", run.data)
     id_f = pick_field(cols, ["id"], "", run.data)
-    threshold = AnalyzeOptions().hedge_threshold
-    systems = {"ours": (pipeline, threshold), "lexicon": (pipeline.replace(hedges=LexiconHedgeDetector()), 1e-9)}
+    baselines = {"lexicon": LexiconHedgeDetector()}
+    if not isinstance(pipeline.hedges, RuleHedgeDetector):
+        baselines = {"rules": RuleHedgeDetector(), **baselines}
+    if run.scheme and run.scheme not in pipeline.hedges.schemes:
+        raise InputError(f"--scheme {run.scheme}: the hedge stage {pipeline.hedges.version} has no such "
+                         f"probability (it has: {', '.join(pipeline.hedges.schemes) or 'none'})")
+    systems = {"ours": pipeline} | {name: pipeline.replace(hedges=stage) for name, stage in baselines.items()}
     options = AnalyzeOptions(hedge_threshold=0.0, **_QUIET)
 
     gold, texts, ids = [], [], []
@@ -163,17 +177,21 @@ def evaluate_hedge(pipeline: Pipeline, run: Run) -> Outcome:
         ids.append(str(rec[id_f]) if id_f else str(i))
         gold.append(normalise_label(rec[label_f], HEDGE_LABELS, run.data))
         article = pipeline.read(text, "text") if text.strip() else None
-        for name, (system, _) in systems.items():
+        for name, system in systems.items():
             claims = system.annotate(article, options=options).hedged_claims if article else []
-            scores[name].append(max((c.score for c in claims), default=0.0))
+            # A record may hold several sentences: it is as uncertain as its most uncertain one.
+            scored = [c.probabilities[run.scheme] if run.scheme and name == "ours" else c.score for c in claims]
+            scores[name].append(max(scored, default=0.0))
             if cues_f:
-                pred = [(c.start, c.end, SZEGED_TYPES.get(c.type, c.type.value)) for h in claims for c in h.cues]
+                pred = [(c.start, c.end, _szeged_type(c)) for h in claims for c in h.cues]
                 cue_counts[name].append(_cue_counts(pred, rec[cues_f] or []))
 
     labels = ["certain", "uncertain"]
     results, cue_results, classified = {}, {}, {}
-    for name, (_, cut) in systems.items():
+    for name, system in systems.items():
         s = np.asarray(scores[name])
+        # A scheme's own probability is cut at 0.5: only the API's score has a threshold picked on held-out data.
+        cut = 0.5 if run.scheme and name == "ours" else system.hedges.threshold
         pred = ["uncertain" if x >= cut else "certain" for x in s]
         # Top-label confidence: the score for "uncertain", its complement for "certain".
         conf = [float(x) if p == "uncertain" else float(1 - x) for x, p in zip(s, pred)]
@@ -185,13 +203,19 @@ def evaluate_hedge(pipeline: Pipeline, run: Run) -> Outcome:
     def layout(name):
         return {"sentence": results[name]} | ({"cue": cue_results[name]} if cues_f else {})
 
-    notes = [f"A sentence is uncertain when its hedge score is at least {threshold} (the API's default "
-             "hedge_threshold); the lexicon baseline calls any lexicon word a cue, in any context."]
+    notes = [f"A sentence is uncertain when its hedge score is at least the hedge stage's threshold "
+             f"({pipeline.hedges.threshold} for {pipeline.hedges.version}, the API's default hedge_threshold); "
+             "the rules baseline is the rule detector alone (threshold 0.35), the lexicon baseline calls any "
+             "lexicon word a cue, in any context."]
+    if run.scheme:
+        notes.append(f"StanceLens is scored on the hedge model's `{run.scheme}` probability (cut at 0.5), not on "
+                     "the API's score: the data's labels follow that scheme. Baselines keep their own scores.")
     if cues_f:
-        notes.append("Cue types map to the Szeged scheme: modal, probability, evidential and approximator as "
-                     "epistemic, conditional as condition; attribution cues have no Szeged type.")
-    report = _report("hedge", run, len(gold), pipeline, started, metrics=layout("ours"),
-                     baselines={"lexicon": layout("lexicon")}, label_map=HEDGE_LABELS, notes=notes,
+        notes.append("Cue types are Szeged classes: the model's own; for rule cues, modal, probability, evidential "
+                     "and approximator count as epistemic and conditional as condition; attribution cues have no "
+                     "Szeged type. `cue.precision/recall/f1` count exact span matches, `cue.typed` exact span and type.")
+    report = _report("hedge", run, len(gold), pipeline, started, scheme=run.scheme, metrics=layout("ours"),
+                     baselines={name: layout(name) for name in baselines}, label_map=HEDGE_LABELS, notes=notes,
                      worst=_worst(ids, texts, classified["ours"]))
     return Outcome(report, classified)
 
@@ -368,6 +392,7 @@ TASKS = {"hedge": evaluate_hedge, "stance": evaluate_stance, "claims": evaluate_
 SUITE = [
     ("hedge", "conll2010_wiki_hedge/dev.jsonl"),
     ("hedge", "szeged_uncertainty/dev.jsonl"),
+    ("hedge", "szeged_uncertainty/dev.jsonl", {"scheme": "szeged"}),
     ("stance", "newsmtsc/dev_mt.jsonl"),
     ("stance", "newsmtsc/dev_rw.jsonl"),
     ("stance", "semeval2016_stance/dev.jsonl"),

@@ -1,4 +1,4 @@
-"""Hedge detection in context, on spaCy parses built the way the pipeline builds them."""
+"""The hedge rules in context, on spaCy parses built the way the pipeline builds them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 
 from stancelens.document import Article
-from stancelens.hedges import HedgeDetector, SentenceHedges
+from stancelens.hedges import RuleHedgeDetector, SentenceHedges
 from stancelens.linguistics import Linguistics
 from stancelens.normalize import normalize
 from stancelens.schema import HedgeType
@@ -22,8 +22,8 @@ def linguistics() -> Linguistics:
 
 
 @pytest.fixture(scope="module")
-def detector() -> HedgeDetector:
-    return HedgeDetector()
+def detector() -> RuleHedgeDetector:
+    return RuleHedgeDetector()
 
 
 def parse(linguistics: Linguistics, text: str, content_type: str = "text") -> Article:

@@ -1,4 +1,7 @@
-"""Hedge detection (v1, rules): typed cue spans, the attributed source and a hedge score.
+"""Hedge rules: typed cue spans, the attributed source and a hedge score from the spaCy parse.
+
+The trained detector (`detector.py`) keeps these rules where its model has no signal:
+approximators before numbers and attribution to vague sources, and the source span.
 
 Rules read the shared spaCy parse of each sentence, so context decides: "may" is a cue only
 as a modal (not the month), "around" and "about" only before a number (not "around the
@@ -10,12 +13,12 @@ possible". A sentence's score combines its cues' weights as independent evidence
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.tokens import Token
 
-from .document import Article, Sentence
-from .schema import HedgeType
+from ..document import Article, Sentence
+from ..schema import HedgeType, UncertaintyType
 
 # Cue words by type, with weights: how much each one alone lowers commitment.
 _MODALS = {"may": 0.55, "might": 0.55, "could": 0.45}
@@ -62,7 +65,7 @@ _WEASEL_ADVERBS = {"widely", "commonly", "generally", "often", "sometimes", "fre
 # Quantifiers that make a source vague: "some claim", "many historians argue", "said by most".
 _QUANTIFIERS = {"some", "many", "most", "several", "others", "few", "numerous", "various"}
 _ATTRIBUTION_WEIGHT = 0.25
-_WEASEL_WEIGHT = 0.5
+WEASEL_WEIGHT = 0.5
 # Sources that name no one: "experts say", "reports suggest". Attribution to them is a hedge.
 _VAGUE_SOURCES = {
     "expert", "experts", "analyst", "analysts", "observer", "observers", "critic", "critics", "official",
@@ -86,6 +89,7 @@ class CueHit:
     end: int
     type: HedgeType
     weight: float
+    uncertainty: UncertaintyType | None = None  # the corpus class of a cue the model found
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class SentenceHedges:
     score: float
     cues: list[CueHit]
     source: tuple[int, int] | None
+    probabilities: dict[str, float] = field(default_factory=dict)  # the model's, by labelling scheme
 
 
 def _is_number(tok: Token) -> bool:
@@ -240,8 +245,10 @@ def combined_score(cues: list[CueHit]) -> float:
     return round(1.0 - remaining, 4)
 
 
-class HedgeDetector:
+class RuleHedgeDetector:
     version = "rules-2"
+    threshold = 0.35
+    schemes: tuple[str, ...] = ()  # no model probabilities
 
     def detect_sentence(self, sentence: Sentence) -> SentenceHedges:
         cues: list[CueHit] = []
@@ -256,18 +263,18 @@ class HedgeDetector:
                 cues.append(_cue(base, tok, last, *hit))
             if is_reporting and not hit and not found and _agentless_passive(tok):
                 first = tok.doc[tok.i - 1] if tok.i > 0 and tok.doc[tok.i - 1].lower_ in _WEASEL_ADVERBS else tok
-                cues.append(_cue(base, first, tok, HedgeType.attribution, _WEASEL_WEIGHT))
+                cues.append(_cue(base, first, tok, HedgeType.attribution, WEASEL_WEIGHT))
             if found:
                 left, head = found
                 span = (base + left.idx, base + head.idx + len(head.text))
                 source = source or span
                 if is_reporting and not hit:
                     end_tok = tok.doc[tok.i + 1] if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) else tok
-                    weight = _WEASEL_WEIGHT if _is_vague(left, head) else _ATTRIBUTION_WEIGHT
+                    weight = WEASEL_WEIGHT if _is_vague(left, head) else _ATTRIBUTION_WEIGHT
                     cues.append(_cue(base, tok, end_tok, HedgeType.attribution, weight))
                 elif _is_vague(left, head):
                     # "Reports suggest": the vague source itself is a second, attribution cue.
-                    cues.append(CueHit(span[0], span[1], HedgeType.attribution, _WEASEL_WEIGHT))
+                    cues.append(CueHit(span[0], span[1], HedgeType.attribution, WEASEL_WEIGHT))
         cues = _without_overlaps(cues)
         return SentenceHedges(sentence.index, combined_score(cues), cues, source)
 
@@ -292,6 +299,8 @@ class LexiconHedgeDetector:
     """
 
     version = "lexicon-baseline-1"
+    threshold = 1e-9  # any cue
+    schemes: tuple[str, ...] = ()
 
     def __call__(self, article: Article) -> list[SentenceHedges]:
         out = []

@@ -1,0 +1,55 @@
+"""Hedge detection: which sentences assert with reduced commitment, their cue spans and types,
+and who the claim is attributed to.
+
+- `detector.py`: the pipeline's hedge stage, the trained model plus the rules it keeps;
+- `model.py`: the trained model (fine-tuned top encoder layers, sentence and cue heads);
+- `rules.py`: rules over the spaCy parse, and the lexicon baseline;
+- `training.py`: `stancelens train hedge`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from ..document import Article
+from ..encoder import SentenceEncoder
+from .detector import ModelHedgeDetector
+from .model import HedgeModel
+from .rules import CueHit, LexiconHedgeDetector, RuleHedgeDetector, SentenceHedges
+
+RULES = "rules"
+
+
+class HedgeStage(Protocol):
+    version: str
+    threshold: float  # the score from which a sentence counts as hedged, unless a request says otherwise
+    schemes: tuple[str, ...]  # the labelling schemes it gives probabilities for
+
+    def __call__(self, article: Article) -> list[SentenceHedges]: ...
+
+
+def model_dir(spec: str) -> Path:
+    """A local folder as it is; anything else is a hub model id, read from the local hub cache
+    (`HF_HUB_OFFLINE` keeps it from downloading)."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
+        raise FileNotFoundError(f"{spec} is not a folder: point it at a folder holding config.json and head.safetensors")
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(spec))
+
+
+def load_hedge_detector(spec: str, encoder: SentenceEncoder) -> HedgeStage:
+    """`rules` for the rule detector; otherwise a trained model's folder or hub id."""
+    if spec == RULES:
+        return RuleHedgeDetector()
+    return ModelHedgeDetector(HedgeModel.load(model_dir(spec), encoder))
+
+
+__all__ = [
+    "CueHit", "HedgeModel", "HedgeStage", "LexiconHedgeDetector", "ModelHedgeDetector", "RuleHedgeDetector",
+    "SentenceHedges", "load_hedge_detector", "model_dir", "RULES",
+]

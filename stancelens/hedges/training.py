@@ -1,0 +1,193 @@
+"""`stancelens train hedge`: the hedge model from `shared/data`, reproducibly on a CPU.
+
+Multi-task: CoNLL-2010 Wikipedia sentences train the `conll2010` sentence head; Szeged
+Uncertainty Corpus sentences train the `szeged` sentence head and the cue tagger. Each batch
+holds one corpus, so neither scheme's labels are read as the other's.
+
+The shared encoder layers are frozen, so their output for every training sentence is computed
+once, up front; the epochs only run the fine-tuned top layers. 10% of the CoNLL training
+sentences (by a hash of their text) are held out to pick the decision threshold, so the dev
+split stays untouched for reporting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from pydantic import BaseModel, Field
+from torch import nn
+
+from ..encoder import SentenceEncoder
+from ..errors import InputError
+from .model import CUE_CLASSES, N_TAGS, SCHEMES, HedgeHead, HedgeModel, HedgeModelConfig, base_fingerprint, pad
+
+CONLL = "conll2010_wiki_hedge/train.jsonl"
+SZEGED = "szeged_uncertainty/train.jsonl"
+IGNORE = -100
+
+
+class HedgeTrainingConfig(BaseModel):
+    top_layers: int = Field(2, ge=1, description="Encoder layers to fine-tune; the rest stay shared and frozen.")
+    epochs: int = Field(3, ge=1)
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(32, ge=1)
+    seed: int = 13
+    szeged: bool = Field(True, description="Train the cue tagger and the Szeged head on the Szeged corpus too.")
+    held_out: float = Field(0.1, ge=0.0, lt=1.0, description="Share of CoNLL train held out to pick the threshold.")
+
+
+@dataclass
+class Example:
+    states: torch.Tensor  # frozen shared-layer output, float16 to halve memory
+    scheme: int
+    label: float
+    tags: torch.Tensor | None  # per token; IGNORE for special tokens
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise InputError(f"{path} not found: pass --data with the shared data folder (see its README)")
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _held_out(text: str, share: float) -> bool:
+    return int(hashlib.sha1(("hedge-threshold:" + text).encode()).hexdigest(), 16) % 1000 < share * 1000
+
+
+def cue_tags(offsets: np.ndarray, cues: list[dict]) -> torch.Tensor:
+    """BIO tag ids for word pieces from character-offset cues."""
+    tags = torch.zeros(len(offsets), dtype=torch.long)
+    tags[(offsets[:, 1] <= offsets[:, 0])] = IGNORE
+    for cue in cues:
+        inside = np.flatnonzero((offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < cue["end"]) & (offsets[:, 1] > cue["start"]))
+        cls = CUE_CLASSES.index(cue["type"])
+        for n, i in enumerate(inside):
+            tags[i] = 1 + 2 * cls + (1 if n else 0)
+    return tags
+
+
+def _examples(encoder: SentenceEncoder, layer: int, records: list[dict], scheme: int, tagged: bool) -> list[Example]:
+    out = []
+    for b in range(0, len(records), 2048):  # chunks bound the encoder's peak memory
+        chunk = records[b : b + 2048]
+        _, states = encoder.encode_with_states([r["text"] for r in chunk], layer)
+        for r, s in zip(chunk, states):
+            tags = cue_tags(s.offsets, r.get("cues") or []) if tagged else None
+            out.append(Example(s.states.to(torch.float16), scheme, float(r["label"] == "uncertain"), tags))
+    return out
+
+
+def _batches(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffled batches of similar length (less padding), one corpus per batch."""
+    out = []
+    for scheme in {e.scheme for e in examples}:
+        pool = [e for e in examples if e.scheme == scheme]
+        rng.shuffle(pool)
+        for w in range(0, len(pool), size * 50):
+            window = sorted(pool[w : w + size * 50], key=lambda e: e.states.shape[0])
+            out += [window[i : i + size] for i in range(0, len(window), size)]
+    rng.shuffle(out)
+    return out
+
+
+def _loss(head: HedgeHead, batch: list[Example]) -> torch.Tensor:
+    states, mask = pad([e.states.float() for e in batch])
+    sentence, tags = head(states, mask)
+    scheme = batch[0].scheme
+    labels = torch.tensor([e.label for e in batch])
+    loss = nn.functional.binary_cross_entropy_with_logits(sentence[:, scheme], labels)
+    if batch[0].tags is not None:
+        gold = torch.full(mask.shape, IGNORE, dtype=torch.long)
+        for i, e in enumerate(batch):
+            gold[i, : len(e.tags)] = e.tags
+        loss = loss + nn.functional.cross_entropy(tags.reshape(-1, N_TAGS), gold.reshape(-1), ignore_index=IGNORE)
+    return loss
+
+
+def weights_digest(head: HedgeHead) -> str:
+    """A short hash of the trained weights: the version changes whenever the model does."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(head.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:8]
+
+
+def best_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The F1-best cut on a 0.05 grid: coarse, so it does not chase the held-out sample's noise."""
+    def f1(t: float) -> float:
+        predicted = probabilities >= t
+        tp = float((predicted & labels).sum())
+        return 2 * tp / max(1.0, float(predicted.sum() + labels.sum()))
+
+    return max((round(t, 2) for t in np.arange(0.1, 0.91, 0.05)), key=f1)
+
+
+def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: HedgeTrainingConfig,
+          log=lambda msg: print(msg, file=sys.stderr, flush=True)) -> HedgeModel:
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    started = time.perf_counter()
+    layer = encoder.num_layers - config.top_layers
+
+    conll = read_jsonl(data_dir / CONLL)
+    held = [r for r in conll if _held_out(r["text"], config.held_out)]
+    conll = [r for r in conll if not _held_out(r["text"], config.held_out)]
+    examples = _examples(encoder, layer, conll, SCHEMES.index("conll2010"), tagged=False)
+    if config.szeged:
+        examples += _examples(encoder, layer, read_jsonl(data_dir / SZEGED), SCHEMES.index("szeged"), tagged=True)
+    log(f"train hedge: {len(examples):,} sentences encoded in {time.perf_counter() - started:.0f} s")
+
+    head = HedgeHead(encoder, config.top_layers).train()
+    params = [p for p in head.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
+    steps = config.epochs * len(_batches(examples, config.batch_size, random.Random(0)))
+    warmup = max(1, int(0.06 * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
+    for epoch in range(config.epochs):
+        total = 0.0
+        batches = _batches(examples, config.batch_size, rng)
+        for batch in batches:
+            loss = _loss(head, batch)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            total += loss.item()
+        log(f"train hedge: epoch {epoch + 1}/{config.epochs}, mean loss {total / len(batches):.4f}, "
+            f"{time.perf_counter() - started:.0f} s")
+
+    model = HedgeModel(head.eval(), HedgeModelConfig(
+        version="pending", top_layers=config.top_layers, hidden_size=encoder.dim, num_layers=encoder.num_layers,
+        base_fingerprint=base_fingerprint(encoder, config.top_layers),
+    ))
+    threshold = 0.5
+    if held:
+        _, held_states = encoder.encode_with_states([r["text"] for r in held], layer)
+        logits, _ = model.logits([s.states for s in held_states])
+        probabilities = 1.0 / (1.0 + np.exp(-logits[:, SCHEMES.index("conll2010")]))
+        threshold = best_threshold(probabilities, np.array([r["label"] == "uncertain" for r in held]))
+    seconds = round(time.perf_counter() - started)
+    model.config = model.config.model_copy(update={
+        "version": f"hedge-top{config.top_layers}-{weights_digest(head)}",
+        "threshold": threshold,
+        "training": {"data": [CONLL] + ([SZEGED] if config.szeged else []), "held_out_sentences": len(held),
+                     "train_sentences": len(examples), "seconds": seconds, "torch_threads": torch.get_num_threads(),
+                     **config.model_dump()},
+    })
+    model.save(out)
+    log(f"train hedge: saved to {out} (threshold {threshold}, {seconds} s)")
+    return model
