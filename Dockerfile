@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 # The package goes into site-packages, away from models/: name the shipped models where they are copied.
-ENV STANCELENS_HEDGE_MODEL=/app/models/hedge
+ENV STANCELENS_HEDGE_MODEL=/app/models/hedge \
+    STANCELENS_STANCE_MODEL=/app/models/stance
 
 WORKDIR /app
 

@@ -34,7 +34,7 @@ from .schema import (
     Span,
 )
 from .sections import build_sections
-from .stance import ClaimStanceScorer, TargetStanceScorer
+from .stance import ClaimStanceScorer, TargetStanceStage, load_target_stance
 from .summarize import Summarizer, make_summarizer
 from .targets import discover_targets, find_mentions, user_target
 
@@ -106,7 +106,7 @@ class Pipeline:
         encoder: SentenceEncoder,
         summarizer: Summarizer,
         hedges: HedgeStage,
-        target_stance: TargetStanceScorer,
+        target_stance: TargetStanceStage,
         claim_stance: ClaimStanceScorer,
     ):
         self.settings = settings
@@ -125,6 +125,12 @@ class Pipeline:
             "claim_stance": claim_stance.version,
         }
         digest = hashlib.sha1(repr(sorted(components.items())).encode()).hexdigest()[:8]
+        # Trained heads read the shared encoder's token states after one layer, kept from its one pass.
+        layers = {getattr(stage, "state_layer", None) for stage in (hedges, target_stance)} - {None}
+        if len(layers) > 1:
+            raise ValueError(f"the hedge and stance models read the encoder's states after different layers "
+                             f"({sorted(layers)}): train them with the same --top-layers")
+        self.state_layer: int | None = layers.pop() if layers else None
         self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components,
                                     hedge_threshold=hedges.threshold)
 
@@ -146,7 +152,8 @@ class Pipeline:
                                lambda: make_summarizer(settings.summarizer)),
             hedges=_loaded("the hedge model", settings.hedge_model, "STANCELENS_HEDGE_MODEL",
                            lambda: load_hedge_detector(settings.hedge_model, encoder)),
-            target_stance=TargetStanceScorer(),
+            target_stance=_loaded("the stance model", settings.stance_model, "STANCELENS_STANCE_MODEL",
+                                  lambda: load_target_stance(settings.stance_model, encoder)),
             claim_stance=ClaimStanceScorer(),
         )
 
@@ -238,10 +245,10 @@ class Pipeline:
         return article
 
     def _encode(self, articles: list[Article]) -> None:
-        """One encoder pass over the sentences of all `articles`, with the token states the hedge
-        stage reads when it reads any."""
+        """One encoder pass over the sentences of all `articles`, with the token states the trained
+        heads read when there are any."""
         texts = [s.text for a in articles for s in a.sentences]
-        layer = getattr(self.hedges, "state_layer", None)
+        layer = self.state_layer
         if layer is None:
             embeddings, states = self.encoder.encode(texts), None
         else:

@@ -58,6 +58,14 @@ def make_tiny_bert(path: Path, tokenizer, layers: int = 1, seed: int = 0) -> Pat
 
 
 @pytest.fixture(scope="session")
+def two_layer_encoder(tmp_path_factory, tokenizer):
+    """A tiny 2-layer encoder for training tiny heads on: its top layer is fine-tuned, the other shared."""
+    from stancelens.encoder import SentenceEncoder
+
+    return SentenceEncoder(str(make_tiny_bert(tmp_path_factory.mktemp("enc"), tokenizer, layers=2)))
+
+
+@pytest.fixture(scope="session")
 def example_text() -> str:
     return EXAMPLE_PATH.read_text(encoding="utf-8")
 

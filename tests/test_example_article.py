@@ -80,6 +80,18 @@ def test_actors_merged_with_aliases(result):
     assert all(0.0 <= s.score <= 1.0 for s in result.stances)
 
 
+def test_stance_toward_the_actors(result):
+    by_name = {s.target: s for s in result.stances}
+    assert by_name["Russia"].label.value == "against"
+    assert by_name["North Korea"].label.value == "against"
+    assert by_name["Ukraine"].label.value != "against"
+    for name in ("Russia", "North Korea"):
+        # The best evidence supports the label, and names the target.
+        best = by_name[name].evidence[0]
+        assert best.label.value == "against"
+        assert any(alias in best.text for alias in by_name[name].aliases)
+
+
 def test_claims_get_labels_with_evidence(result):
     related, unrelated = result.claims
     assert related.label.value != "unrelated"

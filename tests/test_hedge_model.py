@@ -50,18 +50,13 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory, tokenizer) -> SentenceEncoder:
-    return SentenceEncoder(str(make_tiny_bert(tmp_path_factory.mktemp("enc"), tokenizer, layers=2)))
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, data_dir, encoder) -> tuple[Path, HedgeModel]:
+def trained(tmp_path_factory, data_dir, two_layer_encoder) -> tuple[Path, HedgeModel]:
     out = tmp_path_factory.mktemp("hedge-model")
     config = HedgeTrainingConfig(top_layers=1, epochs=40, learning_rate=3e-3, batch_size=8, held_out=0.2)
-    return out, train(data_dir, out, encoder, config, log=lambda msg: None)
+    return out, train(data_dir, out, two_layer_encoder, config, log=lambda msg: None)
 
 
-def test_training_writes_a_versioned_model(trained, encoder):
+def test_training_writes_a_versioned_model(trained, two_layer_encoder):
     out, model = trained
     config = json.loads((out / "config.json").read_text())
     assert config["version"].startswith("hedge-top1-") and config["top_layers"] == 1
@@ -70,10 +65,10 @@ def test_training_writes_a_versioned_model(trained, encoder):
     assert (out / "head.safetensors").stat().st_size > 0
 
 
-def test_the_tiny_model_learns_sentences_and_cues(trained, encoder):
+def test_the_tiny_model_learns_sentences_and_cues(trained, two_layer_encoder):
     _, model = trained
     texts = ["The bridge may reopen next year.", "The tunnel is made of steel."]
-    _, states = encoder.encode_with_states(texts, model.layer)
+    _, states = two_layer_encoder.encode_with_states(texts, model.layer)
     hedged, plain = model.predict(texts, states)
     for scheme in ("conll2010", "szeged"):
         assert hedged.probabilities[scheme] > 0.5 > plain.probabilities[scheme]
@@ -81,26 +76,26 @@ def test_the_tiny_model_learns_sentences_and_cues(trained, encoder):
     assert plain.cues == []
 
 
-def test_a_saved_model_loads_and_predicts_the_same(trained, encoder):
+def test_a_saved_model_loads_and_predicts_the_same(trained, two_layer_encoder):
     out, model = trained
-    loaded = load_hedge_detector(str(out), encoder)
+    loaded = load_hedge_detector(str(out), two_layer_encoder)
     assert isinstance(loaded, ModelHedgeDetector) and loaded.version == model.config.version
     texts = ["Officials suggest the port could close."]
-    _, states = encoder.encode_with_states(texts, model.layer)
+    _, states = two_layer_encoder.encode_with_states(texts, model.layer)
     (ours,), (theirs,) = loaded.model.predict(texts, states), model.predict(texts, states)
     assert ours.cues == theirs.cues
     assert ours.probabilities == pytest.approx(theirs.probabilities, abs=0.01)
 
 
-def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, encoder, trained):
+def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_encoder, trained):
     _, model = trained
     # The model records how it was trained; the same settings give the same weights, so the same version.
     fields = {k: v for k, v in model.config.training.items() if k in HedgeTrainingConfig.model_fields}
-    again = train(data_dir, tmp_path, encoder, HedgeTrainingConfig(**fields), log=lambda msg: None)
+    again = train(data_dir, tmp_path, two_layer_encoder, HedgeTrainingConfig(**fields), log=lambda msg: None)
     assert again.config.version == model.config.version
 
 
-def test_a_model_from_the_hub_cache_loads_by_id(trained, encoder, tmp_path, monkeypatch):
+def test_a_model_from_the_hub_cache_loads_by_id(trained, two_layer_encoder, tmp_path, monkeypatch):
     out, model = trained
     # The layout huggingface_hub keeps: refs/main names the snapshot holding the files.
     repo = tmp_path / "models--someone--tiny-hedge"
@@ -113,7 +108,7 @@ def test_a_model_from_the_hub_cache_loads_by_id(trained, encoder, tmp_path, monk
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
-    assert load_hedge_detector("someone/tiny-hedge", encoder).version == model.config.version
+    assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == model.config.version
 
 
 def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):
@@ -123,23 +118,23 @@ def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):
         load_hedge_detector(str(out), other)
 
 
-def test_the_pipeline_names_the_setting_of_a_hedge_model_that_will_not_load(tmp_path, encoder):
-    settings = Settings(encoder=encoder.version, hedge_model=str(tmp_path / "missing"))
+def test_the_pipeline_names_the_setting_of_a_hedge_model_that_will_not_load(tmp_path, two_layer_encoder):
+    settings = Settings(encoder=two_layer_encoder.version, hedge_model=str(tmp_path / "missing"))
     with pytest.raises(ModelLoadError, match="hedge model.*STANCELENS_HEDGE_MODEL.*is not a folder"):
         Pipeline.load(settings)
 
 
-def test_rules_is_a_hedge_model_setting(encoder):
-    assert isinstance(load_hedge_detector("rules", encoder), RuleHedgeDetector)
+def test_rules_is_a_hedge_model_setting(two_layer_encoder):
+    assert isinstance(load_hedge_detector("rules", two_layer_encoder), RuleHedgeDetector)
 
 
 # --- the hedge stage in the pipeline --------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def tiny_pipeline(trained, encoder) -> Pipeline:
+def tiny_pipeline(trained, two_layer_encoder) -> Pipeline:
     out, _ = trained
-    return Pipeline.load(Settings(encoder=encoder.version, hedge_model=str(out)))
+    return Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model=str(out), stance_model="vader"))
 
 
 def test_the_pipeline_runs_the_model_on_the_shared_encoding(tiny_pipeline, trained):
@@ -172,13 +167,13 @@ def test_batches_share_one_encoding_with_states(tiny_pipeline):
                [(c.sentence.text, c.score) for c in single.hedged_claims]
 
 
-def test_states_come_from_the_same_pass_as_the_embeddings(encoder):
+def test_states_come_from_the_same_pass_as_the_embeddings(two_layer_encoder):
     texts = ["The dam may break.", "The dam may break.", "A longer sentence about the old station."]
-    embeddings, states = encoder.encode_with_states(texts, 1)
-    np.testing.assert_allclose(embeddings, encoder.encode(texts), atol=1e-6)
+    embeddings, states = two_layer_encoder.encode_with_states(texts, 1)
+    np.testing.assert_allclose(embeddings, two_layer_encoder.encode(texts), atol=1e-6)
     assert states[0] is states[1]  # repeats are encoded once
     for text, s in zip(texts, states):
-        assert s.states.shape == (len(s.offsets), encoder.dim)
+        assert s.states.shape == (len(s.offsets), two_layer_encoder.dim)
         pieces = [text[a:b] for a, b in s.offsets.tolist() if b > a]
         assert "".join(pieces) == text.replace(" ", "")
 
@@ -216,13 +211,13 @@ def test_best_threshold_is_on_a_coarse_grid():
     assert best_threshold(probabilities, labels) == 0.35
 
 
-def test_the_train_command_writes_a_model(tmp_path, data_dir, encoder, monkeypatch):
+def test_the_train_command_writes_a_model(tmp_path, data_dir, two_layer_encoder, monkeypatch):
     from stancelens.cli import main
     from stancelens.config import get_settings
 
     import torch
 
-    monkeypatch.setenv("STANCELENS_ENCODER", encoder.version)
+    monkeypatch.setenv("STANCELENS_ENCODER", two_layer_encoder.version)
     get_settings.cache_clear()
     threads = torch.get_num_threads()
     try:

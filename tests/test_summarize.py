@@ -315,8 +315,9 @@ The next round could potentially start in March. Analysts expect a long negotiat
 def tiny_pipeline(tiny_bert_dir, tiny_bart_dir):
     from stancelens.pipeline import Pipeline
 
-    # The shipped hedge model runs on the packaged encoder only: with another, the rules stand in.
-    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), hedge_model="rules"))
+    # The shipped models run on the packaged encoder only: with another, the rules stand in.
+    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), hedge_model="rules",
+                                  stance_model="vader"))
 
 
 def test_pipeline_with_tiny_models(tiny_pipeline, tiny_bert_dir, tiny_bart_dir):

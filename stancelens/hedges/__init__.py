@@ -9,11 +9,11 @@ and who the claim is attributed to.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
 from ..document import Article
 from ..encoder import SentenceEncoder
+from ..heads import model_dir
 from .detector import ModelHedgeDetector
 from .model import HedgeModel
 from .rules import CueHit, LexiconHedgeDetector, RuleHedgeDetector, SentenceHedges
@@ -27,19 +27,6 @@ class HedgeStage(Protocol):
     schemes: tuple[str, ...]  # the labelling schemes it gives probabilities for
 
     def __call__(self, article: Article) -> list[SentenceHedges]: ...
-
-
-def model_dir(spec: str) -> Path:
-    """A local folder as it is; anything else is a hub model id, read from the local hub cache
-    (`HF_HUB_OFFLINE` keeps it from downloading)."""
-    path = Path(spec)
-    if path.is_dir():
-        return path
-    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
-        raise FileNotFoundError(f"{spec} is not a folder: point it at a folder holding config.json and head.safetensors")
-    from huggingface_hub import snapshot_download
-
-    return Path(snapshot_download(spec))
 
 
 def load_hedge_detector(spec: str, encoder: SentenceEncoder) -> HedgeStage:

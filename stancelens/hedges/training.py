@@ -22,24 +22,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from pydantic import BaseModel, Field
+from pydantic import Field
 from torch import nn
 
 from ..encoder import SentenceEncoder
 from ..errors import InputError
-from .model import CUE_CLASSES, N_TAGS, SCHEMES, HedgeHead, HedgeModel, HedgeModelConfig, base_fingerprint, pad
+from ..heads import TrainingConfig, base_fingerprint, fit, length_batches, pad, seeded, weights_digest
+from .model import CUE_CLASSES, N_TAGS, SCHEMES, HedgeHead, HedgeModel, HedgeModelConfig
 
 CONLL = "conll2010_wiki_hedge/train.jsonl"
 SZEGED = "szeged_uncertainty/train.jsonl"
 IGNORE = -100
 
 
-class HedgeTrainingConfig(BaseModel):
-    top_layers: int = Field(2, ge=1, description="Encoder layers to fine-tune; the rest stay shared and frozen.")
-    epochs: int = Field(3, ge=1)
-    learning_rate: float = Field(2e-4, gt=0)
-    batch_size: int = Field(32, ge=1)
-    seed: int = 13
+class HedgeTrainingConfig(TrainingConfig):
     szeged: bool = Field(True, description="Train the cue tagger and the Szeged head on the Szeged corpus too.")
     held_out: float = Field(0.1, ge=0.0, lt=1.0, description="Share of CoNLL train held out to pick the threshold.")
 
@@ -90,11 +86,7 @@ def _batches(examples: list[Example], size: int, rng: random.Random) -> list[lis
     """Shuffled batches of similar length (less padding), one corpus per batch."""
     out = []
     for scheme in {e.scheme for e in examples}:
-        pool = [e for e in examples if e.scheme == scheme]
-        rng.shuffle(pool)
-        for w in range(0, len(pool), size * 50):
-            window = sorted(pool[w : w + size * 50], key=lambda e: e.states.shape[0])
-            out += [window[i : i + size] for i in range(0, len(window), size)]
+        out += length_batches([e for e in examples if e.scheme == scheme], size, rng, lambda e: e.states.shape[0])
     rng.shuffle(out)
     return out
 
@@ -113,15 +105,6 @@ def _loss(head: HedgeHead, batch: list[Example]) -> torch.Tensor:
     return loss
 
 
-def weights_digest(head: HedgeHead) -> str:
-    """A short hash of the trained weights: the version changes whenever the model does."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(head.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:8]
-
-
 def best_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The F1-best cut on a 0.05 grid: coarse, so it does not chase the held-out sample's noise."""
     def f1(t: float) -> float:
@@ -134,10 +117,7 @@ def best_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: HedgeTrainingConfig,
           log=lambda msg: print(msg, file=sys.stderr, flush=True)) -> HedgeModel:
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
+    rng = seeded(config.seed)
     started = time.perf_counter()
     layer = encoder.num_layers - config.top_layers
 
@@ -150,25 +130,8 @@ def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: HedgeTrai
     log(f"train hedge: {len(examples):,} sentences encoded in {time.perf_counter() - started:.0f} s")
 
     head = HedgeHead(encoder, config.top_layers).train()
-    params = [p for p in head.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
-    steps = config.epochs * len(_batches(examples, config.batch_size, random.Random(0)))
-    warmup = max(1, int(0.06 * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
-    for epoch in range(config.epochs):
-        total = 0.0
-        batches = _batches(examples, config.batch_size, rng)
-        for batch in batches:
-            loss = _loss(head, batch)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            schedule.step()
-            total += loss.item()
-        log(f"train hedge: epoch {epoch + 1}/{config.epochs}, mean loss {total / len(batches):.4f}, "
-            f"{time.perf_counter() - started:.0f} s")
+    fit(head, lambda: _batches(examples, config.batch_size, rng), lambda batch: _loss(head, batch),
+        config.epochs, config.learning_rate, lambda msg: log(f"train hedge: {msg}, {time.perf_counter() - started:.0f} s"))
 
     model = HedgeModel(head.eval(), HedgeModelConfig(
         version="pending", top_layers=config.top_layers, hidden_size=encoder.dim, num_layers=encoder.num_layers,

@@ -1,4 +1,4 @@
-"""Stance (v1): toward targets, from the polarity of the clauses that mention them; toward
+"""Stance rules (v1): toward targets, from the polarity of the clauses that mention them; toward
 claims, from the most relevant sentences by embedding similarity.
 
 Target stance follows NewsMTSC's reading: the sentiment a sentence expresses toward the
@@ -15,8 +15,8 @@ import numpy as np
 from spacy.tokens import Token
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from .document import Article
-from .schema import (
+from ..document import Article
+from ..schema import (
     ClaimEvidence,
     ClaimLabel,
     ClaimStance,
@@ -25,7 +25,7 @@ from .schema import (
     StanceLabel,
     TargetStance,
 )
-from .targets import Target
+from ..targets import Target
 
 _CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "conj", "relcl", "xcomp", "acl", "parataxis"}
 _POLAR = 0.1  # |polarity| above this is favor / against
@@ -89,19 +89,25 @@ class TargetStanceScorer:
                         label=_label(p), score=_confidence(p))
             for i, p in ranked
         ]
-        seen: list[str] = []
-        for start, end in target.mentions:
-            if article.text[start:end] not in seen:
-                seen.append(article.text[start:end])
-        return TargetStance(
-            target=target.name,
-            aliases=seen,
-            origin=target.origin,
-            label=_label(polarity),
-            score=_confidence(polarity),
-            mentions=[Span.of(article.text, s, e) for s, e in target.mentions],
-            evidence=evidence,
-        )
+        return target_stance(article, target, _label(polarity), _confidence(polarity), evidence)
+
+
+def target_stance(article: Article, target: Target, label: StanceLabel, score: float,
+                  evidence: list[Evidence]) -> TargetStance:
+    """The result for a target, with the aliases the article used, in order of first use."""
+    seen: list[str] = []
+    for start, end in target.mentions:
+        if article.text[start:end] not in seen:
+            seen.append(article.text[start:end])
+    return TargetStance(
+        target=target.name,
+        aliases=seen,
+        origin=target.origin,
+        label=label,
+        score=score,
+        mentions=[Span.of(article.text, s, e) for s, e in target.mentions],
+        evidence=evidence,
+    )
 
 
 _REFUTING = {

@@ -1,0 +1,231 @@
+"""What every trained head over the shared encoder has in common.
+
+A head is a fine-tuned copy of the encoder's top `top_layers` layers plus small output layers.
+It reads the token states the pipeline's single encoder pass computed below those layers
+(`SentenceEncoder.encode_with_states`), so no stage encodes a sentence again. A head is tied to
+the encoder weights it was trained on: its config holds a fingerprint of the shared layers.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import torch
+from pydantic import BaseModel, Field
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .encoder import SentenceEncoder
+
+WEIGHTS = "head.safetensors"
+CONFIG = "config.json"
+
+
+class HeadConfig(BaseModel):
+    version: str = Field(description="Reported by the API under model.components.")
+    top_layers: int = Field(ge=1, description="Encoder layers copied and fine-tuned; the rest are shared.")
+    hidden_size: int
+    num_layers: int = Field(description="Layers of the encoder it was trained on.")
+    base_fingerprint: str = Field(description="Hash of the shared layers' weights: the encoder it must run on.")
+    training: dict = Field(default_factory=dict, description="Data, seed and hyperparameters it was trained with.")
+
+
+class TrainingConfig(BaseModel):
+    """What every head's training takes; the defaults are the shipped models'."""
+
+    top_layers: int = Field(2, ge=1, description="Encoder layers to fine-tune; the rest stay shared and frozen.")
+    epochs: int = Field(3, ge=1)
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(32, ge=1)
+    seed: int = 13
+
+
+def _layer_index(name: str) -> int | None:
+    parts = name.split(".")
+    if "layer" in parts:
+        i = parts.index("layer")
+        if i + 1 < len(parts) and parts[i + 1].isdigit():
+            return int(parts[i + 1])
+    return None
+
+
+def base_fingerprint(encoder: SentenceEncoder, top_layers: int) -> str:
+    """A hash of the weights below the fine-tuned layers: a head trained on other states is garbage."""
+    digest = hashlib.sha256()
+    shared = encoder.num_layers - top_layers
+    for name, tensor in sorted(encoder.model.state_dict().items()):
+        layer = _layer_index(name)
+        if layer is None or layer < shared:
+            digest.update(name.encode())
+            digest.update(tensor.detach().to(torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def weights_digest(module: nn.Module) -> str:
+    """A short hash of trained weights: a model's version changes whenever its weights do."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:8]
+
+
+def copy_top_layers(encoder: SentenceEncoder, top_layers: int) -> nn.ModuleList:
+    if not 1 <= top_layers <= encoder.num_layers:
+        raise ValueError(f"top_layers must be 1..{encoder.num_layers}, not {top_layers}")
+    try:
+        layers = encoder.model.encoder.layer
+    except AttributeError as exc:
+        raise ValueError(f"a trained head needs a BERT-style encoder (model.encoder.layer); {encoder.version} has none") from exc
+    return copy.deepcopy(layers[-top_layers:])
+
+
+def run_layers(layers: nn.ModuleList, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """`states` (batch, tokens, hidden) through `layers`, padding (mask 0) masked out."""
+    additive = (1.0 - mask[:, None, None, :].to(states.dtype)) * torch.finfo(states.dtype).min
+    h = states
+    for layer in layers:
+        h = layer(h, attention_mask=additive)
+        h = h[0] if isinstance(h, tuple) else h  # transformers < 5 returns a tuple
+    return h
+
+
+def masked_mean(h: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    w = weights.unsqueeze(-1).to(h.dtype)
+    return (h * w).sum(1) / w.sum(1).clamp(min=1.0)
+
+
+def pad(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    longest = max(s.shape[0] for s in states)
+    batch = states[0].new_zeros((len(states), longest, states[0].shape[1]))
+    mask = torch.zeros((len(states), longest), dtype=torch.long)
+    for i, s in enumerate(states):
+        batch[i, : s.shape[0]] = s
+        mask[i, : s.shape[0]] = 1
+    return batch, mask
+
+
+def check_encoder(config: HeadConfig, encoder: SentenceEncoder, path: Path, retrain: str, setting: str) -> None:
+    """Refuse an encoder the head was not trained on, saying how to fix it."""
+    fix = f"retrain it on this encoder with `{retrain}`, or set {setting}"
+    if (encoder.num_layers, encoder.dim) != (config.num_layers, config.hidden_size):
+        raise ValueError(
+            f"{path} was trained on an encoder with {config.num_layers} layers of size {config.hidden_size}; "
+            f"the configured encoder ({encoder.version}) has {encoder.num_layers} of size {encoder.dim}: {fix}"
+        )
+    found = base_fingerprint(encoder, config.top_layers)
+    if found != config.base_fingerprint:
+        raise ValueError(
+            f"{path} was trained on other encoder weights (fingerprint {config.base_fingerprint}, the configured "
+            f"encoder {encoder.version} has {found}): {fix}"
+        )
+
+
+def save(module: nn.Module, config: BaseModel, path: str | Path) -> None:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    # float16 halves what the repository carries; predictions move by well under 0.01.
+    save_file({k: v.to(torch.float16).contiguous() for k, v in module.state_dict().items()}, str(path / WEIGHTS))
+    (path / CONFIG).write_text(config.model_dump_json(indent=2) + "\n")
+
+
+def load_weights(module: nn.Module, path: Path) -> None:
+    module.load_state_dict({k: v.float() for k, v in load_file(str(path / WEIGHTS)).items()})
+
+
+class HeadModel:
+    """A trained head bound to the encoder it runs on; subclasses name their head, config and
+    how to replace them."""
+
+    head_class: type[nn.Module]
+    config_class: type[HeadConfig]
+    retrain: str  # the command that trains one
+    fallback: str  # the setting that runs the stage without one
+
+    def __init__(self, head: nn.Module, config: HeadConfig, batch_size: int = 64):
+        self.head = head.eval()
+        self.config = config
+        self.layer = config.num_layers - config.top_layers  # the shared states it reads
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, path: str | Path, encoder: SentenceEncoder):
+        path = Path(path)
+        config = cls.config_class.model_validate_json((path / CONFIG).read_text())
+        check_encoder(config, encoder, path, cls.retrain, cls.fallback)
+        head = cls.head_class(encoder, config.top_layers)
+        load_weights(head, path)
+        return cls(head, config)
+
+    def save(self, path: str | Path) -> None:
+        save(self.head, self.config, path)
+
+
+def length_batches(pool: list, size: int, rng, length: Callable[[object], int]) -> list[list]:
+    """`pool` shuffled in place, then cut into batches of similar `length` within windows of 50
+    batches: less padding, still random. The caller shuffles the batches."""
+    rng.shuffle(pool)
+    out = []
+    for w in range(0, len(pool), size * 50):
+        window = sorted(pool[w : w + size * 50], key=length)
+        out += [window[i : i + size] for i in range(0, len(window), size)]
+    return out
+
+
+def model_dir(spec: str) -> Path:
+    """A local folder as it is; anything else is a hub model id, read from the local hub cache
+    (`HF_HUB_OFFLINE` keeps it from downloading)."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
+        raise FileNotFoundError(f"{spec} is not a folder: point it at a folder holding {CONFIG} and {WEIGHTS}")
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(spec))
+
+
+B = TypeVar("B")
+
+
+def seeded(seed: int) -> random.Random:
+    """Seed Python's, NumPy's and torch's generators, and return a generator for shuffling."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return random.Random(seed)
+
+
+def fit(head: nn.Module, batches: Callable[[], Sequence[B]], loss: Callable[[B], torch.Tensor], epochs: int,
+        learning_rate: float, log: Callable[[str], None]) -> None:
+    """Train `head`: AdamW (weight decay 0.01), linear warm-up over 6% of the steps then linear
+    decay, gradients clipped at norm 1. `batches` gives one epoch's batches, freshly shuffled."""
+    head.train()
+    params = [p for p in head.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
+    epoch_batches = batches()
+    steps = epochs * len(epoch_batches)
+    warmup = max(1, int(0.06 * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
+    for epoch in range(epochs):
+        if epoch:
+            epoch_batches = batches()
+        total = 0.0
+        for batch in epoch_batches:
+            value = loss(batch)
+            optimizer.zero_grad()
+            value.backward()
+            nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            total += value.item()
+        log(f"epoch {epoch + 1}/{epochs}, mean loss {total / len(epoch_batches):.4f}")
+    head.eval()

@@ -1,0 +1,163 @@
+"""The trained target-stance model on tiny models trained here, and the aggregation rule on
+hand-made articles with a stand-in model whose per-mention answers are fixed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stancelens.config import Settings
+from stancelens.encoder import SentenceEncoder
+from stancelens.pipeline import Pipeline
+from stancelens.schema import AnalyzeOptions, StanceLabel
+from stancelens.stance import ModelTargetStanceScorer, TargetStanceScorer, load_target_stance
+from stancelens.stance.model import LABELS, Mention, StanceModel, mention_mask
+from stancelens.stance.training import NEWSMTSC, StanceTrainingConfig, train
+from stancelens.targets import find_mentions, user_target
+
+from .conftest import assert_offsets_valid, make_tiny_bert
+
+NAMES = ["Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory"]
+TEMPLATES = {"positive": "The crowd cheered {} warmly.", "negative": "Critics attacked {} harshly.",
+             "neutral": "{} arrived on Monday."}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("stance-data")
+    records = []
+    for name in NAMES:
+        for label, template in TEMPLATES.items():
+            sentence = template.format(name)
+            start = sentence.index(name)
+            records.append({"sentence": sentence, "start": start, "end": start + len(name), "label": label})
+    (root / NEWSMTSC).parent.mkdir(parents=True)
+    (root / NEWSMTSC).write_text("".join(json.dumps(r) + "\n" for r in records))
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_dir, two_layer_encoder) -> tuple[Path, StanceModel]:
+    out = tmp_path_factory.mktemp("stance-model")
+    config = StanceTrainingConfig(top_layers=1, epochs=40, learning_rate=3e-3, batch_size=8)
+    return out, train(data_dir, out, two_layer_encoder, config, log=lambda msg: None)
+
+
+def _predict(model: StanceModel, two_layer_encoder: SentenceEncoder, sentence: str, name: str) -> StanceLabel:
+    _, (states,) = two_layer_encoder.encode_with_states([sentence], model.layer)
+    start = sentence.index(name)
+    return LABELS[int(np.argmax(model.predict([Mention(states, start, start + len(name), name)])[0]))]
+
+
+def test_the_tiny_model_learns_the_three_stances(trained, two_layer_encoder):
+    _, model = trained
+    assert model.config.version.startswith("stance-top1-")
+    assert _predict(model, two_layer_encoder, "The crowd cheered Oscar warmly.", "Oscar") is StanceLabel.favor
+    assert _predict(model, two_layer_encoder, "Critics attacked Oscar harshly.", "Oscar") is StanceLabel.against
+    assert _predict(model, two_layer_encoder, "Oscar arrived on Monday.", "Oscar") is StanceLabel.neutral
+
+
+def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_encoder, trained):
+    _, model = trained
+    fields = {k: v for k, v in model.config.training.items() if k in StanceTrainingConfig.model_fields}
+    again = train(data_dir, tmp_path, two_layer_encoder, StanceTrainingConfig(**fields), log=lambda msg: None)
+    assert again.config.version == model.config.version
+
+
+def test_the_train_command_writes_a_stance_model(tmp_path, data_dir, two_layer_encoder, monkeypatch):
+    from stancelens.cli import main
+    from stancelens.config import get_settings
+
+    monkeypatch.setenv("STANCELENS_ENCODER", two_layer_encoder.version)
+    get_settings.cache_clear()
+    try:
+        assert main(["train", "stance", "--out", str(tmp_path / "m"), "--data", str(data_dir), "--epochs", "1",
+                     "--top-layers", "1", "--seed", "5"]) == 0
+    finally:
+        get_settings.cache_clear()
+    training = json.loads((tmp_path / "m" / "config.json").read_text())["training"]
+    assert (training["epochs"], training["top_layers"], training["seed"], training["data"]) == (1, 1, 5, [NEWSMTSC])
+
+
+def test_a_saved_model_loads_and_predicts_the_same(trained, two_layer_encoder):
+    out, model = trained
+    loaded = load_target_stance(str(out), two_layer_encoder)
+    assert isinstance(loaded, ModelTargetStanceScorer) and loaded.version == model.config.version
+    _, (states,) = two_layer_encoder.encode_with_states(["Critics attacked Bob harshly."], model.layer)
+    mention = [Mention(states, 16, 19, "Bob")]
+    np.testing.assert_allclose(loaded.model.predict(mention), model.predict(mention), atol=0.01)
+
+
+def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):
+    out, _ = trained
+    other = SentenceEncoder(str(make_tiny_bert(tmp_path, tokenizer, layers=2, seed=1)))
+    with pytest.raises(ValueError, match="other encoder weights.*STANCELENS_STANCE_MODEL=vader"):
+        load_target_stance(str(out), other)
+
+
+def test_vader_is_a_stance_model_setting(two_layer_encoder):
+    assert isinstance(load_target_stance("vader", two_layer_encoder), TargetStanceScorer)
+
+
+def test_mention_mask_covers_the_pieces_of_the_mention():
+    offsets = np.array([(0, 0), (0, 5), (6, 11), (11, 15), (16, 21), (0, 0)])  # [CLS] Crowd cheer ##ed Alice [SEP]
+    assert mention_mask(offsets, 16, 21).tolist() == [0, 0, 0, 0, 1, 0]
+    assert mention_mask(offsets, 6, 15).tolist() == [0, 0, 1, 1, 0, 0]
+
+
+def test_the_pipeline_labels_targets_with_the_model(trained, two_layer_encoder):
+    out, model = trained
+    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out)))
+    text = "Critics attacked Bob harshly. Bob arrived on Monday. Critics attacked Bob harshly again."
+    result = pipeline.analyze(text, targets=["Bob"], options=AnalyzeOptions(auto_targets=False))
+    assert_offsets_valid(result)
+    (bob,) = result.stances
+    assert result.model.components["target_stance"] == model.config.version
+    assert bob.label is StanceLabel.against and len(bob.mentions) == 3
+    assert bob.evidence[0].label is StanceLabel.against and bob.evidence[-1].text == "Bob arrived on Monday."
+
+
+# --- the aggregation rule, with fixed per-mention answers -------------------------------------
+
+
+class FixedModel:
+    """Answers each mention by its surface word: the sentence decides nothing."""
+
+    layer = 1
+    config = type("Config", (), {"version": "fixed"})()
+
+    def __init__(self, answers: dict[str, list[float]]):
+        self.answers = answers
+
+    def predict(self, mentions: list[Mention]) -> np.ndarray:
+        return np.array([self.answers[m.text] for m in mentions])
+
+
+def _score(article, answers: dict[str, list[float]], name: str, max_evidence: int = 5):
+    scorer = ModelTargetStanceScorer.__new__(ModelTargetStanceScorer)
+    scorer.model, scorer.version, scorer.state_layer = FixedModel(answers), "fixed", 1
+    target = user_target(name)
+    find_mentions(article, target)
+    return scorer.score(article, target, max_evidence)
+
+
+AGAINST, NEUTRAL, FAVOR = [0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]
+
+
+def test_every_sentence_counts_once_however_often_it_names_the_target(pipeline):
+    article = pipeline.read("Russia, Russia and Russia again. Moscow hailed the deal. Moscow cheered.", "text")
+    # Three against-mentions in one sentence weigh as much as one sentence: two favor sentences win.
+    result = _score(article, {"Russia": AGAINST, "Moscow": FAVOR}, "Russia")
+    assert result.label is StanceLabel.favor
+    assert result.score == pytest.approx((0.8 + 0.8 + 0.1) / 3, abs=1e-4)
+    assert [e.text for e in result.evidence] == ["Moscow hailed the deal.", "Moscow cheered.",
+                                                 "Russia, Russia and Russia again."]
+
+
+def test_a_target_named_only_in_a_heading_is_neutral(pipeline):
+    article = pipeline.read("# Ukraine\n\nThe talks went on all day.", "markdown")
+    result = _score(article, {"Ukraine": AGAINST}, "Ukraine")
+    assert result.label is StanceLabel.neutral and result.evidence == [] and len(result.mentions) == 1
