@@ -80,6 +80,9 @@ def test_stance_maps_dataset_labels(capsys, pipeline):
     assert m.per_class["against"].support == gold.count("negative")
     assert m.per_class["favor"].support == gold.count("positive")
     majority = report.baselines["majority"]["labels"]
+    # The headline figures sit beside the block too, under the names the stance issue gives.
+    assert report.metrics["f1_macro"] == m.macro_f1 and report.metrics["accuracy"] == m.accuracy
+    assert "fnc_relative" not in report.metrics
     top = max(set(gold), key=gold.count)
     assert majority.accuracy.value == pytest.approx(gold.count(top) / len(gold), abs=1e-4)
 
@@ -93,6 +96,10 @@ def test_claims_on_fnc_joins_bodies_and_reports_fnc_score(capsys, pipeline):
     report = run_eval(capsys, "claims", "--data", str(SLICES / "fnc_dev_stances.jsonl"))
     m = report.metrics["labels"]
     assert report.n == 14 and m.fnc_score is not None
+    relative = report.metrics["fnc_relative"]
+    assert relative.value == pytest.approx(100 * m.fnc_score.value, abs=0.01)
+    assert relative.ci95[0] == pytest.approx(100 * m.fnc_score.ci95[0], abs=0.01)
+    assert report.metrics["f1_macro"] == m.macro_f1
     assert report.baselines["majority"]["labels"].fnc_score.value == pytest.approx(
         0.25 * 11 / (0.25 * 11 + 3), abs=1e-4)  # all "unrelated": only the unrelated quarter-points
 

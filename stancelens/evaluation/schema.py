@@ -89,7 +89,7 @@ class ErrorCase(BaseModel):
     score: float = Field(description="Our confidence (classification) or ROUGE-1 (summary).")
 
 
-Metrics = ClassificationMetrics | CueMetrics | RougeMetrics | dict[str, Estimate]
+Metrics = ClassificationMetrics | CueMetrics | RougeMetrics | dict[str, Estimate] | Estimate
 
 
 class EvalReport(BaseModel):
@@ -102,7 +102,8 @@ class EvalReport(BaseModel):
     n: int = Field(description="Records scored.")
     metrics: dict[str, Metrics] = Field(
         description="StanceLens's scores. hedge: `sentence` (classification) and, when the data has cue spans, "
-        "`cue`; stance and claims: `labels` (classification); summary: `summary` (ROUGE) and "
+        "`cue`; stance and claims: `labels` (classification), with `f1_macro` and `accuracy` copied beside it "
+        "and, on FNC-1, `fnc_relative` (its FNC score x 100); summary: `summary` (ROUGE) and "
         "`minus_lead3` (per-document ROUGE difference to Lead-3, paired bootstrap)."
     )
     baselines: dict[str, dict[str, Metrics]] = Field(

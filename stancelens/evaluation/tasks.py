@@ -24,7 +24,7 @@ from ..summarize import LeadSummarizer, RandomSummarizer
 from . import metrics
 from .data import field as pick_field
 from .data import load_records, normalise_label
-from .schema import CueMetrics, ErrorCase, EvalReport
+from .schema import ClassificationMetrics, CueMetrics, ErrorCase, EvalReport, Estimate
 
 WORST = 10
 
@@ -98,6 +98,17 @@ def _worst(ids: list[str], texts: list[str], run: Labelled) -> list[ErrorCase]:
 def _classification(run: Run, labelled: Labelled, labels: list[str], positive: str | None = None):
     return metrics.classification(labelled.gold, labelled.pred, labels, labelled.confidence,
                                   labelled.positive_scores, positive, run.samples, run.seed)
+
+
+def _labelled(m: ClassificationMetrics) -> dict:
+    """The classification block, with its headline figures beside it under the names the
+    stance and claims issues give: `f1_macro`, `accuracy` and, on FNC-1, `fnc_relative` (%)."""
+    out = {"labels": m, "f1_macro": m.macro_f1, "accuracy": m.accuracy}
+    if m.fnc_score is not None:
+        low, high = m.fnc_score.ci95
+        out["fnc_relative"] = Estimate(value=round(100 * m.fnc_score.value, 2),
+                                       ci95=(round(100 * low, 2), round(100 * high, 2)))
+    return out
 
 
 def _majority(gold: list[str]) -> Labelled:
@@ -246,8 +257,8 @@ def evaluate_stance(pipeline: Pipeline, run: Run) -> Outcome:
     ours = Labelled(gold, pred, conf)
     majority = _majority(gold)
     report = _report("stance", run, len(gold), pipeline, started,
-                     metrics={"labels": _classification(run, ours, labels)},
-                     baselines={"majority": {"labels": _classification(run, majority, labels)}},
+                     metrics=_labelled(_classification(run, ours, labels)),
+                     baselines={"majority": _labelled(_classification(run, majority, labels))},
                      label_map=STANCE_LABELS,
                      notes=["The majority baseline predicts the most frequent gold label of the evaluated records."],
                      worst=_worst(ids, texts, ours))
@@ -322,8 +333,8 @@ def evaluate_claims(pipeline: Pipeline, run: Run) -> Outcome:
     majority = _majority(gold)
     shown = [f"[{c}] {t}" for c, t in zip(claims, texts)]
     report = _report("claims", run, len(gold), pipeline, started,
-                     metrics={"labels": _classification(run, ours, labels)},
-                     baselines={"majority": {"labels": _classification(run, majority, labels)}},
+                     metrics=_labelled(_classification(run, ours, labels)),
+                     baselines={"majority": _labelled(_classification(run, majority, labels))},
                      label_map=CLAIM_LABELS,
                      notes=["The majority baseline predicts the most frequent gold label of the evaluated records.",
                             f"{len(by_text)} distinct texts, each read and encoded once."],
