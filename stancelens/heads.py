@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import torch
 from pydantic import BaseModel, Field
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .encoder import SentenceEncoder
+from .errors import InputError
 
 WEIGHTS = "head.safetensors"
 CONFIG = "config.json"
@@ -177,6 +180,13 @@ def length_batches(pool: list, size: int, rng, length: Callable[[object], int]) 
     return out
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise InputError(f"{path} not found: pass --data with the shared data folder (see its README)")
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def model_dir(spec: str) -> Path:
     """A local folder as it is; anything else is a hub model id, read from the local hub cache
     (`HF_HUB_OFFLINE` keeps it from downloading)."""
@@ -195,8 +205,6 @@ B = TypeVar("B")
 
 def seeded(seed: int) -> random.Random:
     """Seed Python's, NumPy's and torch's generators, and return a generator for shuffling."""
-    import numpy as np
-
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

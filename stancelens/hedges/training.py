@@ -13,7 +13,6 @@ split stays untouched for reporting.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import sys
 import time
@@ -26,8 +25,16 @@ from pydantic import Field
 from torch import nn
 
 from ..encoder import SentenceEncoder
-from ..errors import InputError
-from ..heads import TrainingConfig, base_fingerprint, fit, length_batches, pad, seeded, weights_digest
+from ..heads import (
+    TrainingConfig,
+    base_fingerprint,
+    fit,
+    length_batches,
+    pad,
+    read_jsonl,
+    seeded,
+    weights_digest,
+)
 from .model import CUE_CLASSES, N_TAGS, SCHEMES, HedgeHead, HedgeModel, HedgeModelConfig
 
 CONLL = "conll2010_wiki_hedge/train.jsonl"
@@ -46,13 +53,6 @@ class Example:
     scheme: int
     label: float
     tags: torch.Tensor | None  # per token; IGNORE for special tokens
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise InputError(f"{path} not found: pass --data with the shared data folder (see its README)")
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def _held_out(text: str, share: float) -> bool:

@@ -17,9 +17,23 @@ import torch
 from torch import nn
 
 from ..encoder import SentenceEncoder
-from ..hedges.training import read_jsonl
-from ..heads import TrainingConfig, base_fingerprint, fit, length_batches, pad, seeded, weights_digest
-from .model import LABELS, StanceModel, StanceModelConfig, TargetStanceHead, mention_mask
+from ..heads import (
+    TrainingConfig,
+    base_fingerprint,
+    fit,
+    length_batches,
+    pad,
+    read_jsonl,
+    seeded,
+    weights_digest,
+)
+from .model import (
+    LABELS,
+    StanceModel,
+    StanceModelConfig,
+    TargetStanceHead,
+    mention_mask,
+)
 
 NEWSMTSC = "newsmtsc/train.jsonl"
 # NewsMTSC's sentiment toward the target, read as stance.
