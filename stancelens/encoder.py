@@ -95,7 +95,8 @@ class SentenceEncoder:
                 inner = result.hidden_states[layer]
                 real = batch["attention_mask"].bool()  # padding may sit on either side
                 for j, i in enumerate(idx):
-                    states[i] = TokenStates(inner[j][real[j]].clone(), offsets[j][real[j]].numpy())
+                    # Boolean indexing copies, so the batch's hidden states are not kept alive.
+                    states[i] = TokenStates(inner[j][real[j]], offsets[j][real[j]].numpy())
         return out, states  # type: ignore[return-value]  # every slot is filled above
 
     @property

@@ -36,7 +36,10 @@ class ModelTargetStanceScorer:
                                         article.text[start:end]))
                 owners.append(index)
         probabilities = self.model.predict(mentions)
-        per_sentence = {i: probabilities[[k for k, o in enumerate(owners) if o == i]].mean(axis=0) for i in set(owners)}
+        rows: dict[int, list[int]] = {}
+        for k, owner in enumerate(owners):
+            rows.setdefault(owner, []).append(k)
+        per_sentence = {i: probabilities[ks].mean(axis=0) for i, ks in rows.items()}
         # No mention in any sentence (only in headings): nothing is said about the target.
         article_p = np.mean(list(per_sentence.values()), axis=0) if per_sentence else np.eye(len(LABELS))[1]
         label = int(np.argmax(article_p))
