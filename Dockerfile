@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1
 # The package goes into site-packages, away from models/: name the shipped models where they are copied.
 ENV STANCELENS_HEDGE_MODEL=/app/models/hedge \
-    STANCELENS_STANCE_MODEL=/app/models/stance
+    STANCELENS_STANCE_MODEL=/app/models/stance \
+    STANCELENS_CLAIM_MODEL=/app/models/claims
 
 WORKDIR /app
 

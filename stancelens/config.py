@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="Target stance: a trained stance model's folder or hub id (default: the shipped models/stance), "
         "or 'vader' for the VADER lexicon over the mention's clause.",
     )
+    claim_model: str = Field(
+        default_factory=lambda: str(_shipped_model("claims")),
+        description="Claim stance: a trained claim-stance model's folder or hub id (default: the shipped "
+        "models/claims), or 'rules' for embedding relevance plus refuting and hedge words.",
+    )
     max_chars: int = Field(200_000, ge=1, description="Longest text accepted, in characters.")
     max_targets: int = Field(50, ge=0, description="Most targets one request may give.")
     max_claims: int = Field(50, ge=0, description="Most claims one request may give.")

@@ -212,12 +212,12 @@ def seeded(seed: int) -> random.Random:
 
 
 def fit(head: nn.Module, batches: Callable[[], Sequence[B]], loss: Callable[[B], torch.Tensor], epochs: int,
-        learning_rate: float, log: Callable[[str], None]) -> None:
-    """Train `head`: AdamW (weight decay 0.01), linear warm-up over 6% of the steps then linear
+        learning_rate: float, log: Callable[[str], None], weight_decay: float = 0.01) -> None:
+    """Train `head`: AdamW (weight decay 0.01 unless given), linear warm-up over 6% of the steps then linear
     decay, gradients clipped at norm 1. `batches` gives one epoch's batches, freshly shuffled."""
     head.train()
     params = [p for p in head.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay)
     epoch_batches = batches()
     steps = epochs * len(epoch_batches)
     warmup = max(1, int(0.06 * steps))

@@ -34,9 +34,9 @@ from .schema import (
     Span,
 )
 from .sections import build_sections
-from .stance import ClaimStanceScorer, TargetStanceStage, load_target_stance
+from .stance import Body, ClaimStanceStage, TargetStanceStage, load_claim_stance, load_target_stance
 from .summarize import Summarizer, make_summarizer
-from .targets import discover_targets, find_mentions, user_target
+from .targets import discover_targets, find_mentions, resolve_pronouns, user_target
 
 DEFAULT_SUMMARY_SENTENCES = 3
 DEFAULT_SECTION_SUMMARY_SENTENCES = 2
@@ -107,7 +107,7 @@ class Pipeline:
         summarizer: Summarizer,
         hedges: HedgeStage,
         target_stance: TargetStanceStage,
-        claim_stance: ClaimStanceScorer,
+        claim_stance: ClaimStanceStage,
     ):
         self.settings = settings
         self.linguistics = linguistics
@@ -154,7 +154,8 @@ class Pipeline:
                            lambda: load_hedge_detector(settings.hedge_model, encoder)),
             target_stance=_loaded("the stance model", settings.stance_model, "STANCELENS_STANCE_MODEL",
                                   lambda: load_target_stance(settings.stance_model, encoder)),
-            claim_stance=ClaimStanceScorer(),
+            claim_stance=_loaded("the claim-stance model", settings.claim_model, "STANCELENS_CLAIM_MODEL",
+                                 lambda: load_claim_stance(settings.claim_model, encoder)),
         )
 
     def replace(self, **components: object) -> Pipeline:
@@ -340,14 +341,13 @@ class Pipeline:
                 wanted += [t for t in found if t.name.lower() not in given][: options.max_auto_targets]
             for target in wanted:
                 find_mentions(article, target)
+            resolve_pronouns(article, wanted)
             stances = [self.target_stance.score(article, t, options.evidence_per_target) for t in wanted]
         with timer.stage("claims"):
-            # By the stage's own threshold: a request's hedge_threshold changes the listing, not the labels.
-            is_hedged = [h.score >= self.hedges.threshold for h in hedges]
-            claim_results = [
-                self.claim_stance.score(article, claim, claim_embeddings[i], is_hedged, options.evidence_per_claim)
-                for i, claim in enumerate(claims)
-            ]
+            claim_results = []
+            if claims:
+                claim_results = self.claim_stance.score(article, self.claim_body(article, hedges), claims,
+                                                        claim_embeddings, options.evidence_per_claim)
         timer.ms["total"] = round(sum(timer.ms.values()), 2)
         if self.on_timings is not None:
             self.on_timings(timer.ms)
@@ -364,6 +364,12 @@ class Pipeline:
             claims=claim_results,
             timings_ms=timer.ms,
         )
+
+    def claim_body(self, article: Article, hedges: list[SentenceHedges] | None = None) -> Body:
+        """What the claim-stance stage reads of an article: its sentence encodings and hedge scores."""
+        hedges = self.hedges(article) if hedges is None else hedges
+        # By the stage's own threshold: a request's hedge_threshold changes the listing, not the labels.
+        return Body.of(article, [h.score for h in hedges], self.hedges.threshold)
 
     def _section(self, article: Article, node: SectionNode, options: AnalyzeOptions,
                  parent: int | None = None) -> Section:

@@ -4,7 +4,9 @@ Countries come from `countryinfo`: name, demonym and its plural, capital and com
 spellings, so "North Korea", "North Korean", "the North Koreans" and "Pyongyang" are one target.
 People merge on surname ("Vladimir Putin", "Putin"); other names on a normalised form.
 Mentions are then found by searching the whole text, headings included, for each target's
-aliases, so a mention NER missed still counts.
+aliases, so a mention NER missed still counts. A subject pronoun that opens the next sentence's
+account of a target ("Russia denied the report. It said ...") is a mention too, when it can be
+resolved: see `resolve_pronouns`.
 """
 
 from __future__ import annotations
@@ -73,8 +75,10 @@ class Target:
     aliases: set[str] = field(default_factory=set)
     case_sensitive: bool = True
     salience: float = 0.0
+    kind: str | None = None  # "person" or "group" (a country, an organisation), from NER; None when unknown
     mentions: list[tuple[int, int]] = field(default_factory=list)
     mention_sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    pronouns: list[tuple[int, int]] = field(default_factory=list)  # the mentions that are resolved pronouns
 
 
 def _canonical(surface: str, label: str | None) -> tuple[str, set[str]]:
@@ -99,12 +103,18 @@ def discover_targets(article: Article, max_targets: int) -> list[Target]:
                 surnames.setdefault(parts[-1].lower(), name)
                 aliases.add(parts[-1])
         key = _key(name)
-        target = by_name.setdefault(key, Target(name=name, origin="auto"))
+        target = by_name.setdefault(key, Target(name=name, origin="auto", kind=_kind(ent.label)))
         target.aliases |= aliases | {_POSSESSIVE.sub("", ent.text)}
         # Early mentions weigh more: news names its main actors first.
         target.salience += 1.0 + 1.0 / (1.0 + ent.sentence / 5.0)
     ranked = sorted(by_name.values(), key=lambda t: (-t.salience, t.name))
     return ranked[:max_targets]
+
+
+def _kind(label: str | None) -> str | None:
+    if label == "PERSON":
+        return "person"
+    return "group" if label in {"GPE", "NORP", "ORG", "LOC"} else None
 
 
 def user_target(surface: str) -> Target:
@@ -131,3 +141,52 @@ def find_mentions(article: Article, target: Target) -> None:
         i = bisect.bisect_right(starts, span[0]) - 1
         if i >= 0 and article.sentences[i].start <= span[0] and span[1] <= article.sentences[i].end:
             target.mention_sentences.setdefault(i, []).append(span)
+
+
+_PRONOUNS = {"he": "person", "she": "person", "it": "group", "they": "group"}
+_SUBJECT = {"nsubj", "nsubjpass"}
+
+
+def _is_subject(article: Article, sentence: int, span: tuple[int, int]) -> bool:
+    """Whether a mention is its clause's subject, or a modifier of it ("North Korean troops")."""
+    sent = article.sentences[sentence]
+    tokens = sent.span.doc.char_span(span[0] - sent.offset, span[1] - sent.offset, alignment_mode="expand")
+    if tokens is None:
+        return False
+    root = tokens.root
+    return root.dep_ in _SUBJECT or (root.dep_ in {"amod", "compound", "poss", "nmod"} and root.head.dep_ in _SUBJECT)
+
+
+def resolve_pronouns(article: Article, targets: list[Target]) -> None:
+    """Add, as mentions, the subject pronouns that continue the previous sentence's subject.
+
+    A sentence that names no target but has a subject "he", "she", "it" or "they" continues the
+    previous sentence's account when exactly one target of the pronoun's kind (a person for "he"
+    and "she", a group for "it" and "they") is that sentence's subject; the pronoun is then a
+    mention of that target. Anything less clear (two candidates, an object pronoun, a target
+    named in the sentence already, a target of unknown kind) is left unresolved: a wrong mention
+    would put a sentence about someone else into the target's stance.
+    """
+    for target in targets:
+        if target.kind is None:  # a user's target: its kind from how NER labelled its aliases here
+            keys = {_key(a) for a in target.aliases}
+            target.kind = next((_kind(e.label) for e in article.entities if _key(e.text) in keys), None)
+    named = {i for t in targets for i in t.mention_sentences}
+    for sentence in article.sentences:
+        i = sentence.index
+        if i == 0 or i in named or article.sentences[i - 1].section != sentence.section:
+            continue
+        pronoun = next((t for t in sentence.span if t.dep_ in _SUBJECT and t.lower_ in _PRONOUNS), None)
+        if pronoun is None:
+            continue
+        kind = _PRONOUNS[pronoun.lower_]
+        candidates = [t for t in targets if t.kind == kind
+                      and any(_is_subject(article, i - 1, m) for m in t.mention_sentences.get(i - 1, []))]
+        if len(candidates) != 1:
+            continue
+        start = sentence.offset + pronoun.idx
+        span = (start, start + len(pronoun.text))
+        target = candidates[0]
+        target.pronouns.append(span)
+        target.mentions = sorted(target.mentions + [span])
+        target.mention_sentences[i] = [span]

@@ -6,20 +6,24 @@ import argparse
 import importlib
 from pathlib import Path
 
-# model: (training module, its config class, what it trains on, the flag that turns a part off)
+# model: (training module, its config class, what it trains on)
 _MODELS = {
     "hedge": ("stancelens.hedges.training", "HedgeTrainingConfig",
               "the hedge model (models/hedge) on CoNLL-2010 Wikipedia and the Szeged Uncertainty Corpus"),
     "stance": ("stancelens.stance.training", "StanceTrainingConfig",
                "the target-stance model (models/stance) on NewsMTSC"),
+    "claims": ("stancelens.stance.claims_training", "ClaimTrainingConfig",
+               "the claim-stance model (models/claims) on FNC-1 and Emergent"),
 }
+# The claim model learns from what the whole pipeline makes of a body (sentences, hedge scores);
+# the heads need only the encoder.
+_NEEDS_PIPELINE = {"claims"}
 
 
 def _train(args: argparse.Namespace) -> int:
     import torch
 
     from .config import default_data_dir, get_settings
-    from .encoder import SentenceEncoder
 
     module_name, config_name, _ = _MODELS[args.model]
     module = importlib.import_module(module_name)
@@ -28,10 +32,19 @@ def _train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     # Options left out keep the config's defaults, which the model card documents.
     given = {k: v for k, v in vars(args).items() if k in config_class.model_fields}
-    if getattr(args, "no_szeged", False):
-        given["szeged"] = False
-    encoder = SentenceEncoder(get_settings().encoder)
-    module.train(Path(args.data) if args.data else default_data_dir(), Path(args.out), encoder, config_class(**given))
+    for flag, field in (("no_szeged", "szeged"), ("no_emergent", "emergent")):
+        if getattr(args, flag, False):
+            given[field] = False
+    if args.model in _NEEDS_PIPELINE:
+        from .pipeline import Pipeline
+
+        # The claim model is trained on what the other stages make of a body: it does not run itself.
+        base = Pipeline.load(get_settings().model_copy(update={"claim_model": "rules"}))
+    else:
+        from .encoder import SentenceEncoder
+
+        base = SentenceEncoder(get_settings().encoder)
+    module.train(Path(args.data) if args.data else default_data_dir(), Path(args.out), base, config_class(**given))
     return 0
 
 
@@ -41,17 +54,24 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     for name, (_, _, what) in _MODELS.items():
         m = models.add_parser(name, help=f"train {what.split(' on ')[0]}", argument_default=argparse.SUPPRESS,
                               description=f"Train {what}, over the configured encoder (STANCELENS_ENCODER). "
-                                          "Defaults are the shipped model's.")
+                                          "Options left out take the shipped model's values, listed in its card.")
         m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: models/{name})")
         m.add_argument("--data", default=None,
                        help="the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
-        m.add_argument("--top-layers", dest="top_layers", type=int, help="encoder layers to fine-tune (default 2)")
-        m.add_argument("--epochs", type=int, help="default 3")
-        m.add_argument("--learning-rate", dest="learning_rate", type=float, help="default 2e-4")
-        m.add_argument("--batch-size", dest="batch_size", type=int, help="default 32")
-        m.add_argument("--seed", type=int, help="default 13")
+        m.add_argument("--epochs", type=int)
+        m.add_argument("--learning-rate", dest="learning_rate", type=float)
+        m.add_argument("--batch-size", dest="batch_size", type=int)
+        m.add_argument("--seed", type=int)
         m.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+        if name in ("hedge", "stance"):
+            m.add_argument("--top-layers", dest="top_layers", type=int, help="encoder layers to fine-tune")
         if name == "hedge":
             m.add_argument("--no-szeged", dest="no_szeged", action="store_true", default=False,
                            help="train on CoNLL-2010 alone: no cue tagger")
+        if name == "claims":
+            m.add_argument("--hidden", type=int, help="units in the MLP's hidden layer")
+            m.add_argument("--class-weight-power", dest="class_weight_power", type=float,
+                           help="class weights (largest class count / class count) ** this: 0 none, 1 balanced")
+            m.add_argument("--no-emergent", dest="no_emergent", action="store_true", default=False,
+                           help="train on FNC-1 alone")
         m.set_defaults(run=_train)

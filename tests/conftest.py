@@ -57,6 +57,21 @@ def make_tiny_bert(path: Path, tokenizer, layers: int = 1, seed: int = 0) -> Pat
     return path
 
 
+def put_in_hub_cache(folder: Path, repo_id: str, cache: Path, monkeypatch) -> None:
+    """Copy a model folder into a local hub cache as `repo_id` and read that cache, offline."""
+    # The layout huggingface_hub keeps: refs/main names the snapshot holding the files.
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / "0123456789abcdef0123456789abcdef01234567"
+    snapshot.mkdir(parents=True)
+    for f in folder.iterdir():
+        (snapshot / f.name).write_bytes(f.read_bytes())
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(snapshot.name)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+
+
 @pytest.fixture(scope="session")
 def two_layer_encoder(tmp_path_factory, tokenizer):
     """A tiny 2-layer encoder for training tiny heads on: its top layer is fine-tuned, the other shared."""

@@ -17,7 +17,7 @@ from stancelens.hedges.training import CONLL, SZEGED, HedgeTrainingConfig, best_
 from stancelens.pipeline import ModelLoadError, Pipeline
 from stancelens.schema import AnalyzeOptions, AnalyzeRequest, HedgeType, UncertaintyType
 
-from .conftest import assert_offsets_valid, make_tiny_bert
+from .conftest import assert_offsets_valid, make_tiny_bert, put_in_hub_cache
 
 HEDGED = ["The bridge may {} next year.", "Officials suggest the {} could close.", "Perhaps the {} will reopen."]
 PLAIN = ["The bridge {} opened in 1990.", "The {} is made of steel.", "Workers painted the {} blue."]
@@ -97,17 +97,7 @@ def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_enco
 
 def test_a_model_from_the_hub_cache_loads_by_id(trained, two_layer_encoder, tmp_path, monkeypatch):
     out, model = trained
-    # The layout huggingface_hub keeps: refs/main names the snapshot holding the files.
-    repo = tmp_path / "models--someone--tiny-hedge"
-    snapshot = repo / "snapshots" / "0123456789abcdef0123456789abcdef01234567"
-    snapshot.mkdir(parents=True)
-    for f in out.iterdir():
-        (snapshot / f.name).write_bytes(f.read_bytes())
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(snapshot.name)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    put_in_hub_cache(out, "someone/tiny-hedge", tmp_path, monkeypatch)
     assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == model.config.version
 
 
@@ -134,7 +124,8 @@ def test_rules_is_a_hedge_model_setting(two_layer_encoder):
 @pytest.fixture(scope="module")
 def tiny_pipeline(trained, two_layer_encoder) -> Pipeline:
     out, _ = trained
-    return Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model=str(out), stance_model="vader"))
+    return Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model=str(out), stance_model="vader",
+                                  claim_model="rules"))
 
 
 def test_the_pipeline_runs_the_model_on_the_shared_encoding(tiny_pipeline, trained):

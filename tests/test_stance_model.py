@@ -110,7 +110,8 @@ def test_mention_mask_covers_the_pieces_of_the_mention():
 
 def test_the_pipeline_labels_targets_with_the_model(trained, two_layer_encoder):
     out, model = trained
-    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out)))
+    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out),
+                                      claim_model="rules"))
     text = "Critics attacked Bob harshly. Bob arrived on Monday. Critics attacked Bob harshly again."
     result = pipeline.analyze(text, targets=["Bob"], options=AnalyzeOptions(auto_targets=False))
     assert_offsets_valid(result)

@@ -13,8 +13,9 @@ from stancelens.linguistics import Linguistics
 from stancelens.normalize import normalize
 from stancelens.schema import ClaimLabel, StanceLabel
 from stancelens.sections import build_sections
-from stancelens.stance import ClaimStanceScorer, TargetStanceScorer
-from stancelens.targets import Target, country_aliases, discover_targets, find_mentions, user_target
+from stancelens.stance import Body, ClaimStanceScorer, TargetStanceScorer
+from stancelens.stance.rules import target_stance
+from stancelens.targets import Target, country_aliases, discover_targets, find_mentions, resolve_pronouns, user_target
 
 
 @pytest.fixture(scope="module")
@@ -238,9 +239,9 @@ def test_aliases_report_surface_forms_in_order_of_appearance(parse, target_score
 def score_claim(embed, encoder, text: str, claim: str, max_evidence: int = 3, scorer=None):
     article = embed(text)
     rules = RuleHedgeDetector()
-    hedges = [h.score >= rules.threshold for h in rules(article)]
-    embedding = encoder.encode([claim])[0]
-    return article, (scorer or ClaimStanceScorer()).score(article, claim, embedding, hedges, max_evidence)
+    body = Body.of(article, [h.score for h in rules(article)], rules.threshold)
+    [result] = (scorer or ClaimStanceScorer()).score(article, body, [claim], encoder.encode([claim]), max_evidence)
+    return article, result
 
 
 BUDGET = (
@@ -300,7 +301,7 @@ def test_evidence_count_and_thresholds(embed, encoder):
 
 def test_claim_on_article_without_sentences(encoder):
     article = Article(text="", content_type="text", embeddings=np.zeros((0, encoder.dim), dtype=np.float32))
-    result = ClaimStanceScorer().score(article, "Anything.", encoder.encode(["Anything."])[0], [], 3)
+    [result] = ClaimStanceScorer().score(article, Body.of(article, [], 0.35), ["Anything."], encoder.encode(["Anything."]), 3)
     assert result.label == ClaimLabel.unrelated and result.evidence == []
 
 
@@ -315,3 +316,51 @@ def test_short_final_name_part_is_not_an_alias(parse):
     article = parse("Kim Jong Un met officials. Kim Jong Un spoke again. The UN and Un were unrelated.")
     (kim,) = [t for t in discover_targets(article, 5) if t.name == "Kim Jong Un"]
     assert "Un" not in kim.aliases
+
+
+# --- pronoun mentions ------------------------------------------------------------------------
+
+
+def _resolved(parse, text: str, *names: str) -> dict[str, list[str]]:
+    article = parse(text)
+    targets = [user_target(n) for n in names]
+    for target in targets:
+        find_mentions(article, target)
+    resolve_pronouns(article, targets)
+    return {t.name: [article.text[s:e] for s, e in t.pronouns] for t in targets}
+
+
+def test_a_subject_pronoun_continuing_the_subject_is_a_mention(parse):
+    text = "Russia rejected the proposal on Monday. It said the plan was unacceptable. It also recalled its envoy."
+    article = parse(text)
+    russia = user_target("Russia")
+    find_mentions(article, russia)
+    resolve_pronouns(article, [russia])
+    assert [text[s:e] for s, e in russia.mentions] == ["Russia", "It", "It"]  # the chain goes on
+    assert sorted(russia.mention_sentences) == [0, 1, 2]
+    assert target_stance(article, russia, StanceLabel.neutral, 1.0, []).aliases == ["Russia"]
+
+
+def test_people_take_he_and_she_and_groups_it_and_they(parse):
+    text = "Vladimir Putin met Xi Jinping in Moscow. He praised the partnership."
+    assert _resolved(parse, text, "Vladimir Putin") == {"Vladimir Putin": ["He"]}
+    assert _resolved(parse, "Vladimir Putin met reporters in Moscow. It was cold.", "Vladimir Putin") == {
+        "Vladimir Putin": []}
+    assert _resolved(parse, "North Korean troops pulled back in March. They had lost many men.", "North Korea") == {
+        "North Korea": ["They"]}
+
+
+def test_unclear_pronouns_are_left_alone(parse):
+    # An object pronoun; a sentence that names a target already; a target that was not the subject.
+    assert _resolved(parse, "Russia rejected the proposal. Observers criticised it.", "Russia") == {"Russia": []}
+    assert _resolved(parse, "Russia rejected the proposal. It said Ukraine was to blame.", "Russia", "Ukraine") == {
+        "Russia": [], "Ukraine": []}
+    assert _resolved(parse, "Observers criticised Russia. It said nothing.", "Russia") == {"Russia": []}
+    # Two groups as subjects of the previous sentence: "they" could be either.
+    text = "Russia signed the treaty and China signed it too. They met again in May."
+    assert _resolved(parse, text, "Russia", "China") == {"Russia": [], "China": []}
+
+
+def test_pronouns_do_not_reach_across_sections(parse):
+    text = "Russia rejected the proposal.\n\n## Reactions\n\nIt said the plan was unacceptable."
+    assert _resolved(parse, text, "Russia") == {"Russia": []}

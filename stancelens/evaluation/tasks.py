@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..hedges import LexiconHedgeDetector, RuleHedgeDetector
 from ..pipeline import Pipeline
 from ..schema import AnalyzeOptions, HedgeType
+from ..stance import ClaimStanceScorer
 from ..summarize import LeadSummarizer, RandomSummarizer
 from . import metrics
 from .data import field as pick_field
@@ -316,30 +317,37 @@ def evaluate_claims(pipeline: Pipeline, run: Run) -> Outcome:
         ids.append(str(rec[id_f]) if id_f else str(i))
         by_text[texts[-1]].append(i)
 
-    pred: list[str] = [""] * len(gold)
-    conf: list[float] = [0.0] * len(gold)
+    # The v1 rules run as a baseline through the same pipeline, unless they are the stage itself.
+    systems = {"ours": pipeline}
+    if not isinstance(pipeline.claim_stance, ClaimStanceScorer):
+        systems["rules"] = pipeline.replace(claim_stance=ClaimStanceScorer())
+    pred = {name: [""] * len(gold) for name in systems}
+    conf = {name: [0.0] * len(gold) for name in systems}
     chunk = max(1, pipeline.settings.max_claims)
     options = AnalyzeOptions(**_QUIET)
     for text, rows in by_text.items():
         article = pipeline.read(text, "text")  # read once, however many claims the text has
         for at in range(0, len(rows), chunk):
             part = rows[at:at + chunk]
-            result = pipeline.annotate(article, claims=[claims[i] for i in part], options=options)
-            for i, stance in zip(part, result.claims):
-                pred[i], conf[i] = stance.label.value, stance.score
+            for name, system in systems.items():
+                result = system.annotate(article, claims=[claims[i] for i in part], options=options)
+                for i, stance in zip(part, result.claims):
+                    pred[name][i], conf[name][i] = stance.label.value, stance.score
 
     labels = _ordered(set(gold), CLAIM_LABELS)
-    ours = Labelled(gold, pred, conf)
+    scored = {name: Labelled(gold, pred[name], conf[name]) for name in systems}
     majority = _majority(gold)
     shown = [f"[{c}] {t}" for c, t in zip(claims, texts)]
+    baselines = {name: _labelled(_classification(run, scored[name], labels)) for name in systems if name != "ours"}
     report = _report("claims", run, len(gold), pipeline, started,
-                     metrics=_labelled(_classification(run, ours, labels)),
-                     baselines={"majority": _labelled(_classification(run, majority, labels))},
+                     metrics=_labelled(_classification(run, scored["ours"], labels)),
+                     baselines=baselines | {"majority": _labelled(_classification(run, majority, labels))},
                      label_map=CLAIM_LABELS,
                      notes=["The majority baseline predicts the most frequent gold label of the evaluated records.",
+                            "The rules baseline is the v1 claim stage (STANCELENS_CLAIM_MODEL=rules).",
                             f"{len(by_text)} distinct texts, each read and encoded once."],
-                     worst=_worst(ids, shown, ours))
-    return Outcome(report, {"ours": ours, "majority": majority})
+                     worst=_worst(ids, shown, scored["ours"]))
+    return Outcome(report, scored | {"majority": majority})
 
 
 # --- summaries -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from ..schema import (
     TargetStance,
 )
 from ..targets import Target
+from .claims import REFUTING, Body
 
 _CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "conj", "relcl", "xcomp", "acl", "parataxis"}
 _POLAR = 0.1  # |polarity| above this is favor / against
@@ -94,10 +95,11 @@ class TargetStanceScorer:
 
 def target_stance(article: Article, target: Target, label: StanceLabel, score: float,
                   evidence: list[Evidence]) -> TargetStance:
-    """The result for a target, with the aliases the article used, in order of first use."""
+    """The result for a target, with the aliases the article used (not the pronouns), in order of first use."""
     seen: list[str] = []
+    pronouns = set(target.pronouns)
     for start, end in target.mentions:
-        if article.text[start:end] not in seen:
+        if (start, end) not in pronouns and article.text[start:end] not in seen:
             seen.append(article.text[start:end])
     return TargetStance(
         target=target.name,
@@ -108,13 +110,6 @@ def target_stance(article: Article, target: Target, label: StanceLabel, score: f
         mentions=[Span.of(article.text, s, e) for s, e in target.mentions],
         evidence=evidence,
     )
-
-
-_REFUTING = {
-    "deny", "denies", "denied", "denying", "false", "fake", "hoax", "debunk", "debunked", "refute", "refuted",
-    "untrue", "baseless", "unfounded", "fabricated", "misleading", "myth", "rejected", "dismissed", "disputed",
-    "disproved", "bogus", "rumor", "rumour",
-}
 
 
 class ClaimStanceScorer:
@@ -128,14 +123,19 @@ class ClaimStanceScorer:
     (dev is kept for evaluation); the trained claim-stance model replaces them.
     """
 
-    version = "cosine-rules-3"
+    version = "cosine-rules-4"
 
     def __init__(self, unrelated_below: float = 0.45, agree_above: float = 0.6):
         self.unrelated_below = unrelated_below
         self.agree_above = agree_above
 
-    def score(self, article: Article, claim: str, claim_embedding: np.ndarray, hedged: list[bool],
-              max_evidence: int) -> ClaimStance:
+    def score(self, article: Article, body: Body, claims: list[str], claim_embeddings: np.ndarray,
+              max_evidence: int) -> list[ClaimStance]:
+        hedged = body.hedge >= body.hedge_threshold
+        return [self._one(article, hedged, claim, claim_embeddings[i], max_evidence) for i, claim in enumerate(claims)]
+
+    def _one(self, article: Article, hedged: np.ndarray, claim: str, claim_embedding: np.ndarray,
+             max_evidence: int) -> ClaimStance:
         if not article.sentences:
             return ClaimStance(claim=claim, label=ClaimLabel.unrelated, score=1.0, evidence=[])
         relevance = article.embeddings @ claim_embedding
@@ -152,7 +152,7 @@ class ClaimStanceScorer:
         claim_words = set(claim.lower().split())
         related = [int(i) for i in top if relevance[i] >= self.unrelated_below]
         refutes = any(
-            tok.lower_ in _REFUTING and tok.lower_ not in claim_words
+            tok.lower_ in REFUTING and tok.lower_ not in claim_words
             for i in related
             for tok in article.sentences[i].span
         )
