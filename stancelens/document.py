@@ -72,6 +72,13 @@ class Article:
     embeddings: np.ndarray | None = None  # (n_sentences, dim), L2-normalised
     # Per sentence, from the same encoder pass, when a stage reads tokens (the hedge model).
     token_states: list[TokenStates] | None = None
+    # Per heading (`headings`), from that pass too: the stance model reads targets named in headings.
+    heading_states: list[TokenStates] | None = None
+
+    @property
+    def headings(self) -> list[tuple[int, int]]:
+        """Every heading's text span, section headings and numbered bold items, in text order."""
+        return sorted((m.heading_start, m.heading_end) for m in self.markers if m.heading_end > m.heading_start)
 
     def sentence_ids(self, section: int, subsection: int | None = None, *, deep: bool = False) -> list[int]:
         """Sentences of a section; `deep` includes those of its sub-sections."""

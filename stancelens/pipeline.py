@@ -247,19 +247,25 @@ class Pipeline:
 
     def _encode(self, articles: list[Article]) -> None:
         """One encoder pass over the sentences of all `articles`, with the token states the trained
-        heads read when there are any."""
+        heads read when there are any; then the headings' states are computed in the same pass."""
         texts = [s.text for a in articles for s in a.sentences]
         layer = self.state_layer
         if layer is None:
             embeddings, states = self.encoder.encode(texts), None
         else:
-            embeddings, states = self.encoder.encode_with_states(texts, layer)
+            headings = [a.text[start:end] for a in articles for start, end in a.headings]
+            embeddings, states = self.encoder.encode_with_states(texts + headings, layer)
         at = 0
         for article in articles:
             n = len(article.sentences)
             article.embeddings = embeddings[at : at + n]
             article.token_states = states[at : at + n] if states is not None else None
             at += n
+        for article in articles:
+            if states is not None:
+                n = len(article.headings)
+                article.heading_states = states[at : at + n]
+                at += n
 
     def _parse(self, text: str, content_type: ContentType, timer: _Timer) -> Article:
         self._check_text(text)

@@ -26,7 +26,7 @@ _EXTRA_ALIASES = {
     "United States": ["America", "Americans", "U.S.", "U.S.A.", "Washington"],
     "United Kingdom": ["Britain", "Britons", "U.K.", "London"],
     "Russia": ["Kremlin", "the Kremlin", "Moscow"],
-    "Ukraine": ["Kiev", "Ukrainians"],
+    "Ukraine": ["Kiev", "Kyiv", "Ukrainians"],
     "North Korea": ["DPRK"],
     "China": ["Beijing", "PRC"],
 }
@@ -78,6 +78,7 @@ class Target:
     kind: str | None = None  # "person" or "group" (a country, an organisation), from NER; None when unknown
     mentions: list[tuple[int, int]] = field(default_factory=list)
     mention_sentences: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    mention_headings: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # by index in article.headings
     pronouns: list[tuple[int, int]] = field(default_factory=list)  # the mentions that are resolved pronouns
 
 
@@ -124,7 +125,7 @@ def user_target(surface: str) -> Target:
 
 
 def find_mentions(article: Article, target: Target) -> None:
-    """Every mention of the target's aliases in the text, and the sentences they fall in."""
+    """Every mention of the target's aliases in the text, and the sentences or headings they fall in."""
     aliases = sorted({a for a in target.aliases if a}, key=len, reverse=True)
     if not aliases:
         return
@@ -133,14 +134,20 @@ def find_mentions(article: Article, target: Target) -> None:
         0 if target.case_sensitive else re.IGNORECASE,
     )
     starts = [s.start for s in article.sentences]
+    headings = article.headings
     target.mentions = []
     target.mention_sentences = {}
+    target.mention_headings = {}
     for m in pattern.finditer(article.text):
         span = (m.start(), m.end())
         target.mentions.append(span)
         i = bisect.bisect_right(starts, span[0]) - 1
         if i >= 0 and article.sentences[i].start <= span[0] and span[1] <= article.sentences[i].end:
             target.mention_sentences.setdefault(i, []).append(span)
+            continue
+        h = next((k for k, (start, end) in enumerate(headings) if start <= span[0] and span[1] <= end), None)
+        if h is not None:
+            target.mention_headings.setdefault(h, []).append(span)
 
 
 _PRONOUNS = {"he": "person", "she": "person", "it": "group", "they": "group"}

@@ -158,7 +158,18 @@ def test_every_sentence_counts_once_however_often_it_names_the_target(pipeline):
                                                  "Russia, Russia and Russia again."]
 
 
-def test_a_target_named_only_in_a_heading_is_neutral(pipeline):
-    article = pipeline.read("# Ukraine\n\nThe talks went on all day.", "markdown")
+def test_a_heading_counts_as_a_unit_and_can_be_evidence(pipeline):
+    text = "# Ukraine under fire\n\nThe talks went on all day. Ukraine signed nothing.\n\n## Kyiv hopes\n\nNo news."
+    article = pipeline.read(text, "markdown")
+    result = _score(article, {"Ukraine": AGAINST, "Kyiv": FAVOR}, "Ukraine")
+    # Units: the heading "Ukraine under fire" (against), the sentence (against), "Kyiv hopes" (favor).
+    assert result.label is StanceLabel.against
+    assert result.score == pytest.approx((0.8 + 0.8 + 0.1) / 3, abs=1e-4)
+    assert [e.text for e in result.evidence] == ["Ukraine under fire", "Ukraine signed nothing.", "Kyiv hopes"]
+    assert all(article.text[e.start : e.end] == e.text for e in result.evidence)
+
+
+def test_a_target_never_named_is_neutral(pipeline):
+    article = pipeline.read("# Talks\n\nThe talks went on all day.", "markdown")
     result = _score(article, {"Ukraine": AGAINST}, "Ukraine")
-    assert result.label is StanceLabel.neutral and result.evidence == [] and len(result.mentions) == 1
+    assert result.label is StanceLabel.neutral and result.evidence == [] and result.mentions == []
