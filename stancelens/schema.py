@@ -113,12 +113,13 @@ class Evidence(Span):
 
 class TargetStance(BaseModel):
     target: str = Field(description="Canonical name of the target.")
-    aliases: list[str] = Field(description="Surface forms merged into this target that occur in the text.")
+    aliases: list[str] = Field(description="Surface forms merged into this target that occur in the text "
+                               "(resolved pronouns are mentions, not aliases).")
     origin: Literal["user", "auto"] = Field(description="Given in the request, or found by NER.")
     label: StanceLabel = Field(description="The article's stance toward the target: favor, against or neutral.")
     score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
-    mentions: list[Span] = Field(description="Every mention of the target, headings included.")
-    evidence: list[Evidence] = Field(description="Sentences that carry the stance, strongest first.")
+    mentions: list[Span] = Field(description="Every mention of the target, headings and resolved pronouns included.")
+    evidence: list[Evidence] = Field(description="Sentences (or headings) that carry the stance, strongest first.")
 
 
 class ClaimEvidence(Span):
@@ -128,7 +129,8 @@ class ClaimEvidence(Span):
 class ClaimStance(BaseModel):
     claim: str = Field(description="The claim as given.")
     label: ClaimLabel = Field(description="agree, disagree, discuss (reports it without taking a side) or unrelated.")
-    score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
+    score: float = Field(ge=0.0, le=1.0, description="The model's probability of the label, calibrated on held-out "
+                         "training pairs (a relevance-based confidence with STANCELENS_CLAIM_MODEL=rules).")
     evidence: list[ClaimEvidence] = Field(description="Most relevant sentences, most relevant first.")
 
 
