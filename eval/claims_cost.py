@@ -13,13 +13,13 @@ slope is the cost of one claim, and R² near 1 says the cost grows linearly.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
 
 import numpy as np
 
 from stancelens.benchmark.workload import build_workload, resolve_data_dir, stitch
+from stancelens.evaluation.report import publish
 from stancelens.heads import read_jsonl
 from stancelens.pipeline import default_pipeline
 
@@ -80,12 +80,7 @@ median per count.
 |---|---|---|---|
 {rows}
 """
-    print(markdown)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "claims_cost.json").write_text(json.dumps(report, indent=2) + "\n")
-        (out / "claims_cost.md").write_text(markdown)
+    publish("claims_cost", report, markdown, args.out)
     return 0
 
 

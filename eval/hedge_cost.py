@@ -13,12 +13,11 @@ article, and the mean time of each stage.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 
 from stancelens.benchmark.workload import build_workload, resolve_data_dir, stitch
+from stancelens.evaluation.report import publish
 from stancelens.hedges import RuleHedgeDetector
 from stancelens.pipeline import default_pipeline
 
@@ -87,12 +86,7 @@ median per article.
 |---|---|---|
 {rows}
 """
-    print(markdown)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "hedge_cost.json").write_text(json.dumps(report, indent=2) + "\n")
-        (out / "hedge_cost.md").write_text(markdown)
+    publish("hedge_cost", report, markdown, args.out)
     return 0
 
 

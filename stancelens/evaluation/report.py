@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -110,3 +111,13 @@ def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
             text = w.text.replace("\n", " ").replace("|", "\\|")
             lines.append(f"- `{w.id}` gold **{w.gold[:300]}**, predicted **{w.predicted[:300]}** ({w.score:.2f}): {text}")
     return "\n".join(lines) + "\n"
+
+
+def publish(name: str, report: dict, markdown: str, out: str | Path | None) -> None:
+    """Print a side study's markdown (`eval/*.py`) and, with `out`, write `name`.json and `name`.md there."""
+    print(markdown)
+    if out:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+        (folder / f"{name}.md").write_text(markdown)
