@@ -317,7 +317,7 @@ def tiny_pipeline(tiny_bert_dir, tiny_bart_dir):
 
     # The shipped models run on the packaged encoder only: with another, the rules stand in.
     return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), hedge_model="rules",
-                                  stance_model="vader"))
+                                  stance_model="vader", claim_model="rules"))
 
 
 def test_pipeline_with_tiny_models(tiny_pipeline, tiny_bert_dir, tiny_bart_dir):
