@@ -348,7 +348,7 @@ class Pipeline:
             for target in wanted:
                 find_mentions(article, target)
             resolve_pronouns(article, wanted)
-            stances = [self.target_stance.score(article, t, options.evidence_per_target) for t in wanted]
+            stances = self.target_stance.score(article, wanted, options.evidence_per_target)
         with timer.stage("claims"):
             claim_results = []
             if claims:

@@ -142,7 +142,8 @@ def _score(article, answers: dict[str, list[float]], name: str, max_evidence: in
     scorer.model, scorer.version, scorer.state_layer = FixedModel(answers), "fixed", 1
     target = user_target(name)
     find_mentions(article, target)
-    return scorer.score(article, target, max_evidence)
+    (result,) = scorer.score(article, [target], max_evidence)
+    return result
 
 
 AGAINST, NEUTRAL, FAVOR = [0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]
@@ -173,3 +174,18 @@ def test_a_target_never_named_is_neutral(pipeline):
     article = pipeline.read("# Talks\n\nThe talks went on all day.", "markdown")
     result = _score(article, {"Ukraine": AGAINST}, "Ukraine")
     assert result.label is StanceLabel.neutral and result.evidence == [] and result.mentions == []
+
+
+def test_targets_scored_together_get_what_each_gets_alone(pipeline, example_text):
+    from stancelens.targets import discover_targets
+
+    article = pipeline.read(example_text, "markdown")
+    targets = discover_targets(article, 5)
+    for target in targets:
+        find_mentions(article, target)
+    together = pipeline.target_stance.score(article, targets, 3)
+    for target, result in zip(targets, together):
+        (alone,) = pipeline.target_stance.score(article, [target], 3)
+        assert (result.target, result.label) == (alone.target, alone.label)
+        assert result.score == pytest.approx(alone.score, abs=1e-3)  # other batches pad differently
+        assert [e.start for e in result.evidence] == [e.start for e in alone.evidence]

@@ -189,7 +189,8 @@ def score_target(parse, scorer, text: str, name: str, max_evidence: int = 5):
     article = parse(text)
     target = user_target(name)
     find_mentions(article, target)
-    return article, scorer.score(article, target, max_evidence)
+    (result,) = scorer.score(article, [target], max_evidence)
+    return article, result
 
 
 @pytest.mark.parametrize(("text", "label"), [(POSITIVE, StanceLabel.favor), (NEGATIVE, StanceLabel.against)])

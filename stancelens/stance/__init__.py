@@ -31,7 +31,7 @@ RULES = "rules"
 class TargetStanceStage(Protocol):
     version: str
 
-    def score(self, article: Article, target: Target, max_evidence: int) -> TargetStance: ...
+    def score(self, article: Article, targets: list[Target], max_evidence: int) -> list[TargetStance]: ...
 
 
 class ClaimStanceStage(Protocol):

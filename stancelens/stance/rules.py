@@ -79,7 +79,10 @@ class TargetStanceScorer:
         text = sent.text if span is None else _clause_text(span.root)
         return float(self.vader.polarity_scores(text)["compound"])
 
-    def score(self, article: Article, target: Target, max_evidence: int) -> TargetStance:
+    def score(self, article: Article, targets: list[Target], max_evidence: int) -> list[TargetStance]:
+        return [self._score(article, target, max_evidence) for target in targets]
+
+    def _score(self, article: Article, target: Target, max_evidence: int) -> TargetStance:
         per_sentence: dict[int, float] = {}
         for index, mentions in target.mention_sentences.items():
             per_sentence[index] = float(np.mean([self.clause_polarity(article, index, m) for m in mentions]))
