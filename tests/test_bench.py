@@ -106,6 +106,17 @@ def test_sweep_articles_are_real_text_near_the_length(data_dir, words):
         assert any(paragraph in source for source in sources), paragraph
 
 
+def test_words_makes_every_workload_article_that_long_with_no_paragraph_shared(data_dir):
+    workload = build_workload(3, [], resolve_data_dir(str(data_dir)), words=150)
+    assert len(workload.articles) == 3
+    seen: set[str] = set()
+    for article in workload.articles:
+        assert abs(article.words - 150) <= 30
+        paragraphs = set(article.text.splitlines())
+        assert not paragraphs & seen
+        seen |= paragraphs
+
+
 def test_data_dir_given_must_exist_and_default_may_be_missing(tmp_path, monkeypatch):
     monkeypatch.delenv("STANCELENS_DATA_DIR", raising=False)
     with pytest.raises(InputError, match="does not exist"):
@@ -209,6 +220,7 @@ def test_cli_without_peer_or_http_writes_both_files(tmp_path, capsys, data_dir):
 
 @pytest.mark.parametrize("argv, message", [
     (["--articles", "0"], "--articles must be at least 1"),
+    (["--words", "0"], "--words must be at least 1"),
     (["--data-dir", "/nonexistent/stancelens-data"], "does not exist"),
     (["--sweep", "1000"], "two different lengths"),
 ])

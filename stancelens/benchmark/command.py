@@ -15,6 +15,7 @@ def _run(args: argparse.Namespace) -> int:
 
     plan = BenchPlan(
         articles=args.articles,
+        words=args.words,
         data_dir=args.data_dir,
         http=args.http,
         concurrency=tuple(args.concurrency),
@@ -45,6 +46,9 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
     )
     b.add_argument("--articles", type=int, default=20,
                    help="real articles in the workload, the example article first (default 20)")
+    b.add_argument("--words", type=int, metavar="N",
+                   help="make every workload article N words long, stitched from consecutive real paragraphs "
+                   "with no sentence shared between articles (default: the real articles as they are)")
     b.add_argument("--format", choices=["json", "markdown"], default="markdown")
     b.add_argument("--out", metavar="DIR", help="also write bench.json and bench.md into DIR")
     b.add_argument("--data-dir", help="folder with cnndm_summ/ and fnc1/ (default: STANCELENS_DATA_DIR, "

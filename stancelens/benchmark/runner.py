@@ -28,6 +28,7 @@ class BenchPlan:
     """What to run; the defaults are those of `stancelens bench`."""
 
     articles: int = 20
+    words: int | None = None
     data_dir: str | None = None
     http: bool = True
     concurrency: tuple[int, ...] = (1, 4, 16)
@@ -41,6 +42,8 @@ class BenchPlan:
         problems = []
         if self.articles < 1:
             problems.append(f"--articles must be at least 1, not {self.articles}")
+        if self.words is not None and self.words < 1:
+            problems.append(f"--words must be at least 1, not {self.words}")
         if not self.concurrency or min(self.concurrency) < 1:
             problems.append("--concurrency needs one or more levels, each at least 1")
         if self.requests is not None and self.requests < 1:
@@ -106,6 +109,9 @@ def _workload_notes(plan: BenchPlan, workload: Workload, data_dir: Path | None) 
                  "the workload is the example article alone, and the sweep repeats its paragraphs.")]
     if len(workload.articles) < plan.articles:
         return [f"Only {len(workload.articles)} articles are available, fewer than the {plan.articles} asked for."]
+    if plan.words is not None:
+        return [f"--words {plan.words}: each workload article is real paragraphs taken in order, cut at the sentence "
+                f"end nearest {plan.words} words; no two articles share a paragraph."]
     return []
 
 
@@ -227,7 +233,7 @@ def run_benchmark(
     """Run the benchmark `plan` describes; `recipe` sets the peer's models (default: the published ones)."""
     plan.check()
     data_dir = resolve_data_dir(plan.data_dir)
-    workload = build_workload(plan.articles, plan.sweep, data_dir)
+    workload = build_workload(plan.articles, plan.sweep, data_dir, plan.words)
     machine = _machine()
 
     import torch

@@ -104,12 +104,12 @@ def _cut(paragraph: str, budget: int) -> str:
     return paragraph[:end].strip()
 
 
-def stitch(pool: Sequence[Article], words: int) -> Article:
-    """An article of about `words` words: paragraphs of `pool` in order, cut at a sentence end."""
+def _take(paragraphs: Iterator[tuple[Article, str]], words: int) -> Article:
+    """An article of about `words` words: the next paragraphs, the last cut at a sentence end."""
     kept: list[str] = []
     sources: dict[str, None] = {}
     count = 0
-    for article, paragraph in _paragraphs(pool):
+    for article, paragraph in paragraphs:
         last = count + count_words(paragraph) >= words
         if last:
             paragraph = _cut(paragraph, words - count)
@@ -122,11 +122,25 @@ def stitch(pool: Sequence[Article], words: int) -> Article:
     return Article("\n".join(kept), tuple(sources))
 
 
-def build_workload(n_articles: int, sweep_words: Sequence[int], data_dir: Path | None) -> Workload:
+def stitch(pool: Sequence[Article], words: int) -> Article:
+    """An article of about `words` words: paragraphs of `pool` in order, cut at a sentence end."""
+    return _take(_paragraphs(pool), words)
+
+
+def build_workload(n_articles: int, sweep_words: Sequence[int], data_dir: Path | None,
+                   words: int | None = None) -> Workload:
+    """The first `n_articles` real articles; with `words`, `n_articles` of that length instead, each
+    stitched from the paragraphs after the previous one's, so no two share a sentence while the
+    data lasts (an encoder's cache of repeated sentences must not flatter a batch)."""
     news = news_articles(data_dir) if data_dir else []
     pool = [Article(EXAMPLE_ARTICLE.read_text(encoding="utf-8"), (EXAMPLE_ARTICLE.name,)), *news]
+    if words is None:
+        articles = pool[:n_articles]
+    else:
+        paragraphs = _paragraphs(pool)
+        articles = [_take(paragraphs, words) for _ in range(n_articles)]
     return Workload(
-        articles=pool[:n_articles],
+        articles=articles,
         sweep=[stitch(pool, words) for words in sweep_words],
         data_dir=data_dir if news else None,
     )
