@@ -16,6 +16,9 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
+from .batching import MAX_ITEMS, MAX_TOKENS, token_batches
+from .precision import Precision, compute, resolve
+
 # Progress bars for local weight loading are noise on a server's stderr and in CLI output.
 hf_logging.disable_progress_bar()
 
@@ -37,8 +40,10 @@ class TokenStates:
 
 
 class SentenceEncoder:
-    def __init__(self, name_or_path: str, *, batch_size: int = 64, max_length: int | None = None):
+    def __init__(self, name_or_path: str, *, batch_size: int = MAX_ITEMS, max_tokens: int = MAX_TOKENS,
+                 max_length: int | None = None, precision: Precision = "auto"):
         self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        self.pad_id = self.tokenizer.pad_token_id or 0
         self.model = AutoModel.from_pretrained(name_or_path).eval()
         local = Path(name_or_path)
         pooling = _read_json(local / "1_Pooling" / "config.json")
@@ -47,8 +52,15 @@ class SentenceEncoder:
         limit = min(self.model.config.max_position_embeddings, self.tokenizer.model_max_length)
         self.max_length = min(max_length or configured or limit, limit)
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         self.dim = self.model.config.hidden_size
         self.version = _describe(name_or_path)
+        # The trained heads run in the encoder's precision: they read its states.
+        self.precision = resolve(precision)
+
+    def compute(self):
+        """The context every forward pass over this encoder's states runs in (see `precision`)."""
+        return compute(self.precision)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, None)[0]
@@ -69,21 +81,17 @@ class SentenceEncoder:
             return embeddings[where], [states[i] for i in where] if states else []
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         states: list[TokenStates | None] = [None] * len(texts) if layer is not None else []
-        # Length-sorted batches keep padding, and so wasted work, small.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
-            batch = self.tokenizer(
-                [texts[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-                return_offsets_mapping=layer is not None,
-            )
-            offsets = batch.pop("offset_mapping", None)
-            result = self.model(**batch, output_hidden_states=layer is not None)
-            hidden = result.last_hidden_state
+        if not texts:
+            return out, []
+        # Tokenised once, whole; then batched by token count so padding, and so wasted work, stays small.
+        tokens = self.tokenizer(texts, truncation=True, max_length=self.max_length,
+                                return_offsets_mapping=layer is not None)
+        offsets = tokens.pop("offset_mapping", None)
+        for idx in token_batches([len(ids) for ids in tokens["input_ids"]], self.max_tokens, self.batch_size):
+            batch = self._padded(tokens, idx)
+            with self.compute():
+                result = self.model(**batch, output_hidden_states=layer is not None)
+            hidden = result.last_hidden_state.float()
             if self.cls_pooling:
                 pooled = hidden[:, 0]
             else:
@@ -92,12 +100,24 @@ class SentenceEncoder:
             pooled = torch.nn.functional.normalize(pooled, dim=-1)
             out[idx] = pooled.numpy()
             if layer is not None:
-                inner = result.hidden_states[layer]
-                real = batch["attention_mask"].bool()  # padding may sit on either side
+                inner = result.hidden_states[layer].float()
                 for j, i in enumerate(idx):
-                    # Boolean indexing copies, so the batch's hidden states are not kept alive.
-                    states[i] = TokenStates(inner[j][real[j]], offsets[j][real[j]].numpy())
+                    # A slice of a row is a view: clone it, so the batch's hidden states are not kept alive.
+                    n = len(offsets[i])
+                    states[i] = TokenStates(inner[j, :n].clone(), np.asarray(offsets[i], dtype=np.int64).reshape(n, 2))
         return out, states  # type: ignore[return-value]  # every slot is filled above
+
+    def _padded(self, tokens, idx: list[int]) -> dict[str, torch.Tensor]:
+        """The batch `idx` of `tokens`, padded on the right to its longest item."""
+        width = max(len(tokens["input_ids"][i]) for i in idx)
+        batch = {}
+        for key, values in tokens.items():
+            fill = self.pad_id if key == "input_ids" else 0
+            rows = torch.full((len(idx), width), fill, dtype=torch.long)
+            for j, i in enumerate(idx):
+                rows[j, : len(values[i])] = torch.tensor(values[i])
+            batch[key] = rows
+        return batch
 
     @property
     def num_layers(self) -> int:

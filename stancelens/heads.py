@@ -23,6 +23,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .encoder import SentenceEncoder
+from . import precision
+from .batching import token_batches
 from .errors import InputError
 
 WEIGHTS = "head.safetensors"
@@ -150,11 +152,19 @@ class HeadModel:
     retrain: str  # the command that trains one
     fallback: str  # the setting that runs the stage without one
 
-    def __init__(self, head: nn.Module, config: HeadConfig, batch_size: int = 64):
+    def __init__(self, head: nn.Module, config: HeadConfig, batch_size: int = 64, precision: str = "fp32"):
         self.head = head.eval()
         self.config = config
         self.layer = config.num_layers - config.top_layers  # the shared states it reads
         self.batch_size = batch_size
+        self.precision = precision
+
+    def compute(self):
+        """The context the head's forward passes run in: its encoder's precision."""
+        return precision.compute(self.precision)
+
+    def batches(self, states: list[torch.Tensor]) -> list[list[int]]:
+        return token_batches([s.shape[0] for s in states], max_items=self.batch_size)
 
     @classmethod
     def load(cls, path: str | Path, encoder: SentenceEncoder):
@@ -163,7 +173,7 @@ class HeadModel:
         check_encoder(config, encoder, path, cls.retrain, cls.fallback)
         head = cls.head_class(encoder, config.top_layers)
         load_weights(head, path)
-        return cls(head, config)
+        return cls(head, config, precision=encoder.precision)
 
     def save(self, path: str | Path) -> None:
         save(self.head, self.config, path)

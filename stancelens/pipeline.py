@@ -124,7 +124,7 @@ class Pipeline:
             "target_stance": target_stance.version,
             "claim_stance": claim_stance.version,
         }
-        digest = hashlib.sha1(repr(sorted(components.items())).encode()).hexdigest()[:8]
+        digest = hashlib.sha1(repr(sorted(components.items()) + [encoder.precision]).encode()).hexdigest()[:8]
         # Trained heads read the shared encoder's token states after one layer, kept from its one pass.
         layers = {getattr(stage, "state_layer", None) for stage in (hedges, target_stance)} - {None}
         if len(layers) > 1:
@@ -132,7 +132,7 @@ class Pipeline:
                              f"({sorted(layers)}): train them with the same --top-layers")
         self.state_layer: int | None = layers.pop() if layers else None
         self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components,
-                                    hedge_threshold=hedges.threshold)
+                                    hedge_threshold=hedges.threshold, precision=encoder.precision)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Pipeline:
@@ -142,7 +142,9 @@ class Pipeline:
 
             torch.set_num_threads(settings.torch_threads)
         encoder = _loaded("the sentence encoder", settings.encoder, "STANCELENS_ENCODER",
-                          lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size))
+                          lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size,
+                                                  max_tokens=settings.encoder_batch_tokens,
+                                                  precision=settings.precision))
         return cls(
             settings,
             linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",

@@ -138,6 +138,9 @@ class ModelInfo(BaseModel):
     version: str = Field(description="Version of the whole analysis: package version plus component versions.")
     components: dict[str, str] = Field(description="Version of each component, by stage name.")
     hedge_threshold: float = Field(description="The hedge score from which a sentence is a hedged claim by default.")
+    precision: Literal["bf16", "fp32"] = Field(
+        "fp32", description="Number format of the encoder's and the trained heads' matrix products "
+        "(STANCELENS_PRECISION); on news articles, hedge and stance scores differ by under 0.01 between the two.")
 
 
 class AnalyzeOptions(BaseModel):

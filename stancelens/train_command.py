@@ -16,7 +16,8 @@ _MODELS = {
                "the claim-stance model (models/claims) on FNC-1 and Emergent"),
 }
 # The claim model learns from what the whole pipeline makes of a body (sentences, hedge scores);
-# the heads need only the encoder.
+# the heads need only the encoder. Training computes in float32 whatever the machine serves in, so a
+# model retrains to the same weights on any CPU.
 _NEEDS_PIPELINE = {"claims"}
 
 
@@ -39,11 +40,11 @@ def _train(args: argparse.Namespace) -> int:
         from .pipeline import Pipeline
 
         # The claim model is trained on what the other stages make of a body: it does not run itself.
-        base = Pipeline.load(get_settings().model_copy(update={"claim_model": "rules"}))
+        base = Pipeline.load(get_settings().model_copy(update={"claim_model": "rules", "precision": "fp32"}))
     else:
         from .encoder import SentenceEncoder
 
-        base = SentenceEncoder(get_settings().encoder)
+        base = SentenceEncoder(get_settings().encoder, precision="fp32")
     module.train(Path(args.data) if args.data else default_data_dir(), Path(args.out), base, config_class(**given))
     return 0
 

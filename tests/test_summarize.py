@@ -279,7 +279,7 @@ def test_encoder_cls_pooling_follows_sentence_transformers_config(tiny_bert_dir,
     (cls_dir / "1_Pooling").mkdir()
     (cls_dir / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
     (cls_dir / "sentence_bert_config.json").write_text('{"max_seq_length": 32}')
-    encoder = SentenceEncoder(str(cls_dir))
+    encoder = SentenceEncoder(str(cls_dir), precision="fp32")
     assert encoder.cls_pooling and encoder.max_length == 32
     text = "The talks resumed on Monday."
     with torch.no_grad():

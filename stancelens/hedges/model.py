@@ -96,12 +96,11 @@ class HedgeModel(heads.HeadModel):
         """Sentence logits (n, schemes) and each sentence's tag ids, in batches sorted by length."""
         sentence = np.zeros((len(states), len(SCHEMES)), dtype=np.float32)
         tags: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(states)
-        order = sorted(range(len(states)), key=lambda i: states[i].shape[0])
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
+        for idx in self.batches(states):
             batch, mask = heads.pad([states[i] for i in idx])
-            s, t = self.head(batch, mask)
-            sentence[idx] = s.numpy()
+            with self.compute():
+                s, t = self.head(batch, mask)
+            sentence[idx] = s.float().numpy()
             best = t.argmax(-1).numpy()
             for j, i in enumerate(idx):
                 tags[i] = best[j, : states[i].shape[0]]

@@ -67,14 +67,13 @@ class StanceModel(heads.HeadModel):
 
     def logits(self, states: list[torch.Tensor], mentions: list[torch.Tensor]) -> np.ndarray:
         out = np.zeros((len(states), len(LABELS)), dtype=np.float32)
-        order = sorted(range(len(states)), key=lambda i: states[i].shape[0])
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
+        for idx in self.batches(states):
             batch, mask = heads.pad([states[i] for i in idx])
             marked = torch.zeros_like(mask)
             for j, i in enumerate(idx):
                 marked[j, : len(mentions[i])] = mentions[i]
-            out[idx] = self.head(batch, mask, marked).numpy()
+            with self.compute():
+                out[idx] = self.head(batch, mask, marked).float().numpy()
         return out
 
     @torch.inference_mode()

@@ -1,0 +1,49 @@
+"""The issue-10 side studies: eval/quality_delta.py (the quality rule) and eval/ab.py, on short runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_claims_eval_scripts import _script
+
+
+def _report(path, f1: float, rouge1: float) -> str:
+    path.write_text(json.dumps({"task": "all", "reports": [
+        {"task": "hedge", "data": "/d/conll/dev.jsonl", "scheme": None,
+         "metrics": {"sentence": {"f1": {"value": f1}, "macro_f1": {"value": 0.7}, "accuracy": {"value": 0.8}}}},
+        {"task": "summary", "data": "/d/cnndm/dev.jsonl", "metrics": {"summary": {"rouge1": {"value": rouge1}}}},
+    ]}))
+    return str(path)
+
+
+def test_quality_delta_passes_small_moves_and_fails_past_the_limit(tmp_path):
+    delta = _script("quality_delta")
+    before = _report(tmp_path / "a.json", 0.629, 42.64)
+    assert delta.main([before, _report(tmp_path / "b.json", 0.632, 42.30), "--out", str(tmp_path)]) == 0
+    rows = {r["metric"]: r for r in json.loads((tmp_path / "quality_delta.json").read_text())["rows"]}
+    assert rows["sentence.f1"]["delta"] == 0.3 and rows["summary.rouge1"]["delta"] == -0.34
+    assert delta.main([before, _report(tmp_path / "c.json", 0.620, 42.64)]) == 1  # 0.9 points of F1 lost
+    assert delta.main([before, _report(tmp_path / "d.json", 0.640, 42.64)]) == 0  # 1.1 gained: listed, not failed
+
+
+def test_ab_compares_two_settings_of_one_pipeline(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCELENS_DATA_DIR", str(tmp_path / "none"))
+    (tmp_path / "none").mkdir()
+    argv = ["--a", "precision=fp32", "--b", "precision=bf16", "--b", "encoder_batch_tokens=64",
+            "--articles", "1", "--rounds", "1", "--out", str(tmp_path)]
+    assert _script("ab").main(argv) == 0
+    report = json.loads((tmp_path / "ab.json").read_text())
+    assert report["a"] == {"precision": "fp32"} and report["b"] == {"precision": "bf16", "encoder_batch_tokens": "64"}
+    assert report["model"]["a"]["precision"] == "fp32" and report["model"]["b"]["precision"] == "bf16"
+    assert report["articles"] == 1 and report["sentences"] > 10
+    assert 0.99 < report["embedding_cosine"]["min"] <= report["embedding_cosine"]["mean"] <= 1.0001
+    assert report["agreement"]["targets"] > 0
+    assert set(report["ms_per_article"]) == {"a", "b"}
+
+
+def test_ab_refuses_a_name_that_is_not_a_setting(capsys):
+    with pytest.raises(SystemExit):
+        _script("ab").main(["--a", "precision=fp32", "--b", "no_such_setting=1"])
+    assert "not NAME=VALUE" in capsys.readouterr().err
