@@ -15,6 +15,11 @@ class Machine(BaseModel):
     python: str = Field(description="Python version.")
     torch: str = Field(description="torch version.")
     transformers: str = Field(description="transformers version.")
+    settings: dict[str, str] = Field(
+        default_factory=dict,
+        description="The settings that change speed, as the run used them: precision (resolved for this CPU), "
+        "encoder_batch_tokens, microbatch_size, microbatch_wait_ms and workers.",
+    )
 
 
 class ArticleInfo(BaseModel):
@@ -144,6 +149,7 @@ def to_markdown(report: BenchReport) -> str:
         "",
         (f"Machine: {m.cores} cores, {m.cpu}; torch {m.torch} ({m.torch_threads} threads), "
          f"transformers {m.transformers}, Python {m.python}{load}."),
+        "Settings: " + (", ".join(f"{k} {v}" for k, v in m.settings.items()) or "not recorded") + ".",
         (f"Workload: {len(w.articles)} real articles, {w.words:,} words "
          f"(data dir: {w.data_dir or 'none, example article only'}); models loaded in {ours.load_s:.1f} s."),
         "",

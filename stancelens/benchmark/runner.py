@@ -79,14 +79,22 @@ def _machine() -> Machine:
     import torch
     import transformers
 
+    from stancelens.precision import resolve
+
+    settings = get_settings()
     return Machine(
         cores=_cores(),
         cpu=_cpu_name(),
-        torch_threads=get_settings().torch_threads or _cores(),
+        torch_threads=settings.torch_threads or _cores(),
         load_average_1m=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         python=platform.python_version(),
         torch=torch.__version__,
         transformers=transformers.__version__,
+        settings={
+            "precision": resolve(settings.precision),
+            **{k: str(getattr(settings, k)) for k in ("encoder_batch_tokens", "microbatch_size", "microbatch_wait_ms",
+                                                      "workers")},
+        },
     )
 
 
