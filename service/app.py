@@ -4,7 +4,8 @@ Models load once, in the app's lifespan, on a background thread: `/healthz` answ
 `/readyz` turns true when loading is done, and the analysis routes answer 503 with `Retry-After`
 until then. Analyses run on worker threads of one pool (`WorkerPool`) shared by interactive
 requests and background jobs, so CPU-bound work never blocks the event loop and never
-oversubscribes the cores; interactive requests go first. Jobs live in SQLite (`JobStore`)
+oversubscribes the cores; interactive requests go first, and concurrent single-article requests
+share one encoder pass through micro-batches (`MicroBatcher`). Jobs live in SQLite (`JobStore`)
 and a server started on the same file resumes them.
 """
 
@@ -27,13 +28,14 @@ from service.dependencies import (
     NOT_READY,
     ErrorResponse,
     ModelState,
+    micro_batcher,
     ready_pipeline,
     request_deadline,
-    worker_pool,
 )
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.logs import RequestContext
+from service.microbatch import MicroBatcher
 from service.security import install_access_control
 from stancelens import __version__
 from stancelens.config import Settings, get_settings
@@ -66,6 +68,8 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         app.state.settings = settings
         app.state.models = state
         app.state.pool = WorkerPool(settings.workers, settings.max_queue)
+        app.state.batcher = MicroBatcher(app.state.pool, settings.microbatch_size, settings.microbatch_wait_ms / 1000,
+                                         on_batch=app.state.metrics.batch_sizes.observe)
         retention_h = settings.job_retention_hours
         app.state.jobs = JobStore(settings.jobs_db, retention_s=None if retention_h is None else retention_h * 3600)
         app.state.runner = JobRunner(app.state.jobs, app.state.pool, settings.job_chunk)
@@ -131,21 +135,10 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
     async def analyze(
         body: AnalyzeRequest,
         pipeline: Annotated[Pipeline, Depends(ready_pipeline)],
-        pool: Annotated[WorkerPool, Depends(worker_pool)],
+        batcher: Annotated[MicroBatcher, Depends(micro_batcher)],
         deadline: Annotated[float, Depends(request_deadline)],
     ) -> AnalysisResult:
-        def run() -> AnalysisResult:
-            return pipeline.analyze(
-                body.text,
-                targets=body.targets,
-                claims=body.claims,
-                options=body.options,
-                content_type=body.content_type,
-                id=body.id,
-                deadline=deadline,
-            )
-
-        return await pool.run_interactive(run, deadline)
+        return await batcher.analyze(pipeline, body, deadline)
 
     app.include_router(batch.router)
     app.include_router(jobs.router)

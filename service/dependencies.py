@@ -10,6 +10,7 @@ from collections.abc import Callable
 from fastapi import Request
 from pydantic import BaseModel, Field
 
+from service.microbatch import MicroBatcher
 from stancelens.jobs.pool import WorkerPool
 from stancelens.pipeline import Pipeline
 
@@ -68,6 +69,10 @@ def ready_pipeline(request: Request) -> Pipeline:
 
 def worker_pool(request: Request) -> WorkerPool:
     return request.app.state.pool
+
+
+def micro_batcher(request: Request) -> MicroBatcher:
+    return request.app.state.batcher
 
 
 def request_deadline(request: Request) -> float:

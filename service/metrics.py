@@ -56,6 +56,10 @@ class ServiceMetrics:
             "Time per pipeline stage of every analysis the service runs (single, batch and job); stage 'total' is the sum.",
             ["stage"], buckets=STAGE_BUCKETS, registry=self.registry,
         )
+        self.batch_sizes = Histogram(
+            "stancelens_microbatch_size", "Requests per micro-batch of concurrent POST /v1/analyze requests.",
+            buckets=(1, 2, 4, 8, 16, 32, 64), registry=self.registry,
+        )
         Info("stancelens_build", "The StanceLens package.", registry=self.registry).info({"version": __version__})
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
@@ -89,12 +93,12 @@ class _AppStateCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         # The lifespan makes the pool, jobs and models: an app served without it (a TestClient used
         # outside `with`) still answers /metrics, with what it has.
-        pool = getattr(self.state, "pool", None)
-        if pool is not None:
+        batcher = getattr(self.state, "batcher", None)
+        if batcher is not None:
             yield GaugeMetricFamily(
                 "stancelens_interactive_requests_waiting",
-                "Interactive requests (/v1/analyze, /v1/analyze/batch) waiting for a worker.",
-                value=pool.interactive_waiting,
+                "Interactive requests (/v1/analyze, /v1/analyze/batch) waiting for a worker, micro-batched ones included.",
+                value=batcher.interactive_waiting,
             )
         jobs = getattr(self.state, "jobs", None)
         if jobs is not None:

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     )
     torch_threads: int | None = Field(None, ge=1, description="Threads for torch; default: all cores.")
     workers: int = Field(1, ge=1, description="Analyses the API runs at once, interactive and job chunks together.")
+    microbatch_size: int = Field(
+        8, ge=1,
+        description="Most concurrent POST /v1/analyze requests analysed together in one micro-batch (one encoder "
+        "pass); 1 turns micro-batching off.",
+    )
+    microbatch_wait_ms: float = Field(
+        5.0, ge=0, le=1000,
+        description="Longest a request waits for others to join its micro-batch, in ms; a full batch starts at once.",
+    )
     max_queue: int = Field(
         32, ge=0,
         description="Most interactive requests that may wait for a worker; past it the API answers 429 with Retry-After.",

@@ -51,11 +51,15 @@ class _Timer:
         self.ms: dict[str, float] = {}
         self.deadline = deadline
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def check(self, name: str) -> None:
+        """Raise `DeadlineExceeded` if the deadline has passed before stage `name`."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             done = ", ".join(self.ms) or "nothing"
             raise DeadlineExceeded(f"the analysis ran past its time limit before the {name!r} stage (done: {done})")
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.check(name)
         t0 = time.perf_counter()
         yield
         # Stages may run twice (sentences, then claims, are encoded): their times add up.
@@ -286,18 +290,34 @@ class Pipeline:
 
         The sentences of all the articles go through the encoder in one call, so its batches
         are full even when articles are short; each article's `encode` time is its share of
-        that call, by sentence count.
+        that call, by sentence count. Past `deadline` the whole batch stops with `DeadlineExceeded`.
         """
-        out: list[AnalysisResult | ItemError | None] = [None] * len(requests)
+        _Timer(deadline).check("normalize")  # even an empty batch honours a deadline already past
+        outcomes = self.analyze_each(requests, [deadline] * len(requests))
+        for outcome in outcomes:
+            if isinstance(outcome, DeadlineExceeded):
+                raise outcome
+        return [ItemError(id=_item_id(req), error=str(o), status=o.status_code) if isinstance(o, InputError) else o
+                for req, o in zip(requests, outcomes)]  # type: ignore[misc]  # deadlines were raised above
+
+    def analyze_each(
+        self, requests: list[AnalyzeRequest], deadlines: list[float | None]
+    ) -> list[AnalysisResult | InputError | DeadlineExceeded]:
+        """`analyze_batch` with a deadline per article, and each failure returned in its article's place:
+        what the server's micro-batches of concurrent requests run, one request per article."""
+        out: list[AnalysisResult | InputError | DeadlineExceeded | None] = [None] * len(requests)
         parsed: list[tuple[int, Article, _Timer]] = []
-        for i, req in enumerate(requests):
+        for i, (req, deadline) in enumerate(zip(requests, deadlines)):
             timer = _Timer(deadline)
             try:
                 self._check_items(req.targets, req.claims)
-                parsed.append((i, self._parse(req.text, req.content_type, timer), timer))
-            except InputError as exc:
-                out[i] = ItemError(id=_item_id(req), error=str(exc), status=exc.status_code)
-        shared = _Timer(deadline)
+                article = self._parse(req.text, req.content_type, timer)
+                timer.check("encode")
+            except (InputError, DeadlineExceeded) as exc:
+                out[i] = exc
+                continue
+            parsed.append((i, article, timer))
+        shared = _Timer()
         with shared.stage("encode"):
             self._encode([a for _, a, _ in parsed])
         encode_ms = shared.ms["encode"]
@@ -305,8 +325,11 @@ class Pipeline:
         for i, article, timer in parsed:
             timer.ms["encode"] = round(encode_ms * len(article.sentences) / total, 2)
             req = requests[i]
-            out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
-                                   id=_item_id(req), timer=timer)
+            try:
+                out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
+                                       id=_item_id(req), timer=timer)
+            except DeadlineExceeded as exc:
+                out[i] = exc
         return out  # type: ignore[return-value]  # every slot is filled above
 
     def annotate(

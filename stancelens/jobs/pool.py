@@ -51,18 +51,29 @@ class WorkerPool:
     def interactive_waiting(self) -> int:
         return self._interactive_waiting
 
-    def retry_after_s(self) -> int:
+    def retry_after_s(self, queued_elsewhere: int = 0) -> int:
         """Seconds until the queue ahead of a new request has likely drained, at least 1."""
-        return max(1, math.ceil((self._interactive_waiting + 1) * self._mean_run_s / self.workers))
+        ahead = self._interactive_waiting + queued_elsewhere + 1
+        return max(1, math.ceil(ahead * self._mean_run_s / self.workers))
 
-    async def run_interactive(self, fn: Callable[[], T], deadline: float | None = None) -> T:
+    def admit(self, queued_elsewhere: int = 0) -> None:
+        """Raise `QueueFull` when `max_queue` requests are already waiting, counting `queued_elsewhere`
+        (requests gathered into a micro-batch that has not asked for a worker yet)."""
+        waiting = self._interactive_waiting + queued_elsewhere
+        if self.max_queue is not None and waiting >= self.max_queue:
+            raise QueueFull(waiting, self.retry_after_s(queued_elsewhere))
+
+    async def run_interactive(self, fn: Callable[[], T], deadline: float | None = None, *, admitted: bool = False,
+                              on_start: Callable[[], int] | None = None) -> T:
         """Run `fn` on a worker thread ahead of background work.
 
-        Raises `QueueFull` at once when `max_queue` requests are already waiting, and
-        `DeadlineExceeded` when no worker frees up before `deadline` (a `time.monotonic()` value).
+        Raises `QueueFull` at once when `max_queue` requests are already waiting (unless the caller
+        has `admitted` the request already), and `DeadlineExceeded` when no worker frees up before
+        `deadline` (a `time.monotonic()` value). `on_start` is called on the event loop once a worker
+        is held, just before `fn` runs, and says how many requests the run answers (a micro-batch).
         """
-        if self.max_queue is not None and self._interactive_waiting >= self.max_queue:
-            raise QueueFull(self._interactive_waiting, self.retry_after_s())
+        if not admitted:
+            self.admit()
         self._interactive_waiting += 1
         if self._interactive_waiting == 1:
             self._no_interactive_waiting = anyio.Event()  # anyio events cannot be cleared, only replaced
@@ -75,12 +86,13 @@ class WorkerPool:
                 self._no_interactive_waiting.set()
         if wait.cancelled_caught:
             raise DeadlineExceeded("the request waited in the queue past its time limit without starting")
+        requests = on_start() if on_start is not None else 1
         started = time.monotonic()
         try:
             return await self._run(fn)
         finally:
-            # Interactive runs only: a job chunk holds several documents and would skew the estimate.
-            self._mean_run_s += _MEAN_WEIGHT * (time.monotonic() - started - self._mean_run_s)
+            # Interactive runs only, per request: a job chunk holds several documents and would skew the estimate.
+            self._mean_run_s += _MEAN_WEIGHT * ((time.monotonic() - started) / max(requests, 1) - self._mean_run_s)
 
     async def run_background(self, fn: Callable[[], T]) -> T:
         while True:
