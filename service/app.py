@@ -39,6 +39,7 @@ from service.microbatch import MicroBatcher
 from service.security import install_access_control
 from stancelens import __version__
 from stancelens.config import Settings, get_settings
+from stancelens.threads import share_cores
 from stancelens.jobs.pool import WorkerPool
 from stancelens.jobs.runner import JobRunner
 from stancelens.jobs.store import JobStore
@@ -67,7 +68,9 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         state = ModelState()
         app.state.settings = settings
         app.state.models = state
-        app.state.pool = WorkerPool(settings.workers, settings.max_queue)
+        # Unless the threads are pinned, analyses running at once share the cores between them.
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue,
+                                    on_thread=None if settings.torch_threads else share_cores)
         app.state.batcher = MicroBatcher(app.state.pool, settings.microbatch_size, settings.microbatch_wait_ms / 1000,
                                          on_batch=app.state.metrics.batch_sizes.observe)
         retention_h = settings.job_retention_hours

@@ -64,6 +64,8 @@ async def _post_all(app, bodies: list[dict], hold_first: RecordingPipeline | Non
 
 
 def _app(recorder: RecordingPipeline, tmp_path, **settings):
+    """One worker, so the held first request keeps the others queued together; batches of up to 8 by default."""
+    settings = {"workers": 1, "microbatch_size": 8, **settings}
     return create_app(loader=lambda: recorder, settings=Settings(jobs_db=tmp_path / "jobs.sqlite3", **settings))
 
 
@@ -152,3 +154,30 @@ def test_analyze_each_gives_each_article_its_outcome_and_deadline(pipeline):
     assert outcomes[0].text == requests[0].text
     assert isinstance(outcomes[1], InputError)
     assert isinstance(outcomes[2], DeadlineExceeded)
+
+
+def test_analyses_running_at_once_share_the_cores():
+    """The pool tells each run how many are going on; share_cores splits torch's threads among them."""
+    import torch
+
+    from stancelens.jobs.pool import WorkerPool
+    from stancelens.threads import share_cores
+
+    seen: list[tuple[int, int]] = []
+    both = threading.Barrier(2, timeout=10)
+
+    def hook(running: int) -> None:
+        share_cores(running, total=4)
+        seen.append((running, torch.get_num_threads()))
+
+    pool = WorkerPool(2, on_thread=hook)
+
+    async def scenario() -> None:
+        async with asyncio.timeout(20):
+            await asyncio.gather(*(pool.run_interactive(both.wait) for _ in range(2)))
+            await pool.run_interactive(lambda: None)
+
+    main_threads = torch.get_num_threads()
+    asyncio.run(scenario())
+    assert sorted(seen[:2]) == [(1, 4), (2, 2)] and seen[2] == (1, 4)
+    assert torch.get_num_threads() == main_threads  # each worker thread sets its own

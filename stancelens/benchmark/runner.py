@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..config import get_settings
 from ..errors import InputError
+from ..threads import cores
 from .ours import SWEEP_REPEATS, batched, in_process, length_scaling, over_http, peak_rss_mib, stage_times
 from .peer import RECIPE, Peer, PeerRecipe
 from .report import ArticleInfo, BenchReport, Machine, OursFigures, PeerFigures, Throughput, WorkloadInfo
@@ -62,10 +63,6 @@ def _stderr(message: str) -> None:
     print(f"stancelens bench: {message}", file=sys.stderr, flush=True)
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _cpu_name() -> str:
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -83,9 +80,9 @@ def _machine() -> Machine:
 
     settings = get_settings()
     return Machine(
-        cores=_cores(),
+        cores=cores(),
         cpu=_cpu_name(),
-        torch_threads=settings.torch_threads or _cores(),
+        torch_threads=settings.torch_threads or cores(),
         load_average_1m=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         python=platform.python_version(),
         torch=torch.__version__,

@@ -38,9 +38,14 @@ class QueueFull(Exception):
 
 
 class WorkerPool:
-    def __init__(self, workers: int, max_queue: int | None = None) -> None:
+    def __init__(self, workers: int, max_queue: int | None = None,
+                 on_thread: Callable[[int], None] | None = None) -> None:
         self.workers = workers
         self.max_queue = max_queue
+        # Called on the worker thread before each run with how many runs are going on, this one
+        # included: the service shares the cores among them (`stancelens.threads.share_cores`).
+        self.on_thread = on_thread
+        self._running = 0
         self._limiter = anyio.CapacityLimiter(workers)
         self._interactive_waiting = 0
         self._no_interactive_waiting = anyio.Event()
@@ -107,7 +112,16 @@ class WorkerPool:
 
     async def _run(self, fn: Callable[[], T]) -> T:
         """`fn` on a worker thread, holding the token already acquired."""
+        self._running += 1
+        running, hook = self._running, self.on_thread
+
+        def run() -> T:
+            if hook is not None:
+                hook(running)
+            return fn()
+
         try:
-            return await anyio.to_thread.run_sync(fn)
+            return await anyio.to_thread.run_sync(run)
         finally:
+            self._running -= 1
             self._limiter.release()
