@@ -47,3 +47,13 @@ def test_ab_refuses_a_name_that_is_not_a_setting(capsys):
     with pytest.raises(SystemExit):
         _script("ab").main(["--a", "precision=fp32", "--b", "no_such_setting=1"])
     assert "not NAME=VALUE" in capsys.readouterr().err
+
+
+def test_spacy_components_split_the_sentences_stage(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCELENS_DATA_DIR", str(tmp_path / "none"))
+    (tmp_path / "none").mkdir()
+    argv = ["--articles", "2", "--words", "150", "--rounds", "1", "--out", str(tmp_path)]
+    assert _script("spacy_components").main(argv) == 0
+    report = json.loads((tmp_path / "spacy_components.json").read_text())
+    assert {"tokenizer", "parser", "ner"} <= set(report["ms_per_article"]) and "lemmatizer" not in report["share"]
+    assert abs(sum(report["share"].values()) - 1) < 0.01

@@ -158,16 +158,21 @@ def _ours_figures(
 
 
 def _ours_notes(threads: int, http: bool) -> list[str]:
+    settings = get_settings()
+    workers = settings.workers
+    shared = workers > 1 and not settings.torch_threads
+    server_threads = (f"the server's {workers} workers share them, cores / analyses running each" if shared
+                      else "so does the server")
     return [
-        ("All timings follow one warm-up (in process, over HTTP and for the peer); torch runs "
-         f"{threads} threads in process and in the server."),
+        (f"All timings follow one warm-up (in process, over HTTP and for the peer); torch runs {threads} threads "
+         f"in process, and {server_threads}."),
         ("Sweep articles are real articles stitched paragraph by paragraph and cut at the sentence end nearest "
          f"the length; each is analysed {SWEEP_REPEATS} times and the median kept."),
         ("Peak RSS is the kernel's high-water mark (VmHWM in /proc/<pid>/status; psutil's current RSS where "
          "/proc is missing)."),
-        (f"HTTP: the server runs {get_settings().workers} analysis at a time (STANCELENS_WORKERS), so above that "
-         "concurrency requests queue: latency grows with concurrency while throughput stays about level. "
-         "The client threads share the server's cores.")
+        (f"HTTP: the server runs {workers} {'analysis' if workers == 1 else 'analyses'} at a time "
+         "(STANCELENS_WORKERS), so above that concurrency requests queue: latency grows with concurrency while "
+         "throughput stays about level. The client threads share the server's cores.")
         if http
         else "HTTP skipped (--no-http).",
     ]
