@@ -8,7 +8,14 @@ thread count per thread, so each worker thread sets its own as its analysis star
 
 from __future__ import annotations
 
+import collections
 import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def cores() -> int:
@@ -21,3 +28,26 @@ def share_cores(running: int, total: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(max(1, (total or cores()) // max(1, running)))
+
+
+def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int, pinned: bool = False) -> Iterator[R]:
+    """`fn` over `items`, `workers` at a time on threads that share the cores (unless torch's threads
+    are `pinned`), yielded in input order; at most `workers` items are taken ahead of the one yielded.
+
+    Closing the iterator early drops the items not started and waits for the ones running.
+    """
+    if workers == 1:
+        yield from map(fn, items)
+        return
+    executor = ThreadPoolExecutor(workers, thread_name_prefix="batch",
+                                  initializer=None if pinned else share_cores, initargs=() if pinned else (workers,))
+    running: collections.deque[Future[R]] = collections.deque()
+    try:
+        for item in items:
+            running.append(executor.submit(fn, item))
+            if len(running) == workers:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

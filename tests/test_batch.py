@@ -12,12 +12,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from stancelens.batch import runner
 from stancelens.batch.sink import ErrorRecord
 from stancelens.cli import main
 from stancelens.pipeline import text_id
@@ -161,6 +163,28 @@ def test_every_input_format_gives_the_same_results(tmp_path, collection, pipelin
         assert _without_timings(results) == expected, kind
 
 
+def test_parallel_workers_write_the_same_results_in_input_order(tmp_path, collection, pipeline, monkeypatch):
+    records = collection[:5]
+    inp = _write_jsonl(tmp_path / "in.jsonl", records)
+    threads: set[str] = set()
+    analyse = runner._analyse
+
+    def recording(pipeline, chunk):
+        threads.add(threading.current_thread().name)
+        return analyse(pipeline, chunk)
+
+    monkeypatch.setattr(runner, "_analyse", recording)
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.jsonl"
+        assert main(["batch", str(inp), "--out", str(out), "--batch-size", "2", "--workers", workers]) == 0
+        outputs[workers], errors = _assert_each_id_once(out, [r["id"] for r in records])
+        assert errors == []
+    assert [r["id"] for r in outputs["2"]] == [r["id"] for r in records]
+    assert _without_timings(outputs["2"]) == _without_timings(outputs["1"])
+    assert any(name.startswith("batch") for name in threads)  # the chunks of --workers 2 ran on the pool
+
+
 def test_id_is_a_hash_of_the_text_when_absent(tmp_path, collection, pipeline):
     records = [{"text": collection[0]["text"]}, {"text": collection[1]["text"], "id": None},
                {"body": collection[2]["text"], "key": 7}]
@@ -266,6 +290,7 @@ def test_a_finished_run_is_not_redone_and_a_torn_part_is_ignored(tmp_path, colle
     (["batch", "missing.jsonl", "--out", "o.jsonl"], "does not exist"),
     (["batch", "{inp}", "--out", "o.txt"], "unknown output type"),
     (["batch", "{inp}", "--out", "o.jsonl", "--batch-size", "0"], "--batch-size must be at least 1"),
+    (["batch", "{inp}", "--out", "o.jsonl", "--workers", "0"], "--workers must be at least 1"),
 ])
 def test_bad_arguments_exit_2(tmp_path, capsys, collection, argv, message):
     inp = _write_jsonl(tmp_path / "in.jsonl", collection[:1])

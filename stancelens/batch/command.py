@@ -25,6 +25,7 @@ def resume_command(args: argparse.Namespace) -> str:
         ("--engine", args.engine, "local"),
         ("--ray-address", args.ray_address, None),
         ("--ray-actors", args.ray_actors, DEFAULT_RAY_ACTORS),
+        ("--workers", args.workers, None),
     ):
         if value != default:
             words += [option, str(value)]
@@ -34,6 +35,7 @@ def resume_command(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..config import get_settings
     from .runner import BatchJob, run_batch
     from .sources import Fields
 
@@ -41,6 +43,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--batch-size must be at least 1, not {args.batch_size}")
     if args.ray_actors < 1:
         raise ValueError(f"--ray-actors must be at least 1, not {args.ray_actors}")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {args.workers}")
     if args.engine == "ray":
         from ..extras import require
 
@@ -54,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         engine=args.engine,
         ray_address=args.ray_address,
         ray_actors=args.ray_actors,
+        workers=args.workers or get_settings().workers,
     )
     outcome = run_batch(job)
     if outcome.interrupted:
@@ -84,6 +89,9 @@ def add_batch_command(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--claims-field", help="list field of claims per article (CSV: a JSON array)")
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                    help=f"articles per analyze_batch call and per output chunk (default {DEFAULT_BATCH_SIZE})")
+    b.add_argument("--workers", type=int, metavar="N",
+                   help="local engine: chunks analysed at once, on threads sharing the cores "
+                   "(default: STANCELENS_WORKERS, 2)")
     b.add_argument("--quiet", action="store_true", help="log lines on stderr instead of a progress bar")
     b.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="local: this process; ray: Ray Data actors, each loading the models once (needs stancelens[ray])")

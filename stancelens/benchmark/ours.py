@@ -57,16 +57,21 @@ def in_process(pipeline: Pipeline, articles: Sequence[Article]) -> tuple[list[fl
     return [s for s, _ in runs], [r for _, r in runs]
 
 
-def batched(pipeline: Pipeline, articles: Sequence[Article], batch_size: int, loop: Throughput) -> BatchFigures:
-    """The articles through `analyze_batch`, `batch_size` at a time, against `loop`, their one-by-one run."""
+def batched(pipeline: Pipeline, articles: Sequence[Article], batch_size: int, loop: Throughput,
+            workers: int = 1, pinned: bool = False) -> BatchFigures:
+    """The articles through `analyze_batch`, `batch_size` at a time and `workers` calls at once, as
+    `stancelens batch` runs them, against `loop`, their one-by-one run."""
     from ..schema import AnalyzeRequest
+    from ..threads import map_in_order
 
     requests = [AnalyzeRequest(text=a.text) for a in articles]
+    chunks = [requests[start:start + batch_size] for start in range(0, len(requests), batch_size)]
     t0 = time.perf_counter()
-    for start in range(0, len(requests), batch_size):
-        pipeline.analyze_batch(requests[start:start + batch_size])
+    for _ in map_in_order(pipeline.analyze_batch, chunks, workers, pinned):
+        pass
     figures = Throughput.of(len(articles), sum(a.words for a in articles), time.perf_counter() - t0)
-    return BatchFigures(batch_size=batch_size, loop=loop, batched=figures, ratio=figures.articles_per_s / loop.articles_per_s)
+    return BatchFigures(batch_size=batch_size, workers=workers, loop=loop, batched=figures,
+                        ratio=figures.articles_per_s / loop.articles_per_s)
 
 
 def stage_times(results: Sequence[AnalysisResult]) -> tuple[dict[str, StageTime], float]:

@@ -88,8 +88,11 @@ class HttpFigures(BaseModel):
 
 class BatchFigures(BaseModel):
     batch_size: int = Field(description="Articles per Pipeline.analyze_batch call.")
+    workers: int = Field(1, description="analyze_batch calls running at once, on threads sharing the cores, as "
+                         "`stancelens batch` runs them (STANCELENS_WORKERS).")
     loop: Throughput = Field(description="Pipeline.analyze on each workload article in turn (the in_process run).")
-    batched: Throughput = Field(description="Pipeline.analyze_batch on the same articles, batch_size per call.")
+    batched: Throughput = Field(description="Pipeline.analyze_batch on the same articles, batch_size per call, "
+                                "workers calls at a time.")
     ratio: float = Field(description="batched articles per second over loop articles per second.")
 
 
@@ -158,7 +161,8 @@ def to_markdown(report: BenchReport) -> str:
         "| run | articles | words | seconds | articles/s | words/s |",
         "|---|---|---|---|---|---|",
         _row("StanceLens, in process", ours.in_process),
-        _row(f"StanceLens, in process, analyze_batch ({ours.batch.batch_size} per call)", ours.batch.batched),
+        _row(f"StanceLens, in process, analyze_batch ({ours.batch.batch_size} per call, "
+             f"{ours.batch.workers} at a time)", ours.batch.batched),
     ]
     if ours.http:
         lines.append(_row("StanceLens, over HTTP (best concurrency)", ours.http.throughput))

@@ -136,7 +136,9 @@ def _ours_figures(
     stages, mean_total = stage_times(results)
     loop = Throughput.of(len(workload.articles), sum(a.words for a in workload.articles), sum(seconds))
     say(f"in process: analyze_batch, {plan.batch_size} articles per call")
-    batch = batched(pipeline, workload.articles, plan.batch_size, loop)
+    settings = get_settings()
+    batch = batched(pipeline, workload.articles, plan.batch_size, loop, settings.workers,
+                    pinned=settings.torch_threads is not None)
     say(f"in process: sweep of {', '.join(str(a.words) for a in workload.sweep)} words")
     scaling = length_scaling(pipeline, workload.sweep)
     rss = peak_rss_mib(os.getpid())
