@@ -4,7 +4,8 @@ Models load once, in the app's lifespan, on a background thread: `/healthz` answ
 `/readyz` turns true when loading is done, and the analysis routes answer 503 with `Retry-After`
 until then. Analyses run on worker threads of one pool (`WorkerPool`) shared by interactive
 requests and background jobs, so CPU-bound work never blocks the event loop and never
-oversubscribes the cores; interactive requests go first, and concurrent single-article requests
+oversubscribes the cores (each analysis takes its share of them, `stancelens.threads`); interactive
+requests go first, and with STANCELENS_MICROBATCH_SIZE above 1 concurrent single-article requests
 share one encoder pass through micro-batches (`MicroBatcher`). Jobs live in SQLite (`JobStore`)
 and a server started on the same file resumes them.
 """
@@ -68,9 +69,8 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         state = ModelState()
         app.state.settings = settings
         app.state.models = state
-        # Unless the threads are pinned, analyses running at once share the cores between them.
-        app.state.pool = WorkerPool(settings.workers, settings.max_queue,
-                                    on_thread=None if settings.torch_threads else share_cores)
+        # Analyses running at once share the cores between them (unless STANCELENS_TORCH_THREADS pins them).
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue, on_thread=share_cores)
         app.state.batcher = MicroBatcher(app.state.pool, settings.microbatch_size, settings.microbatch_wait_ms / 1000,
                                          on_batch=app.state.metrics.batch_sizes.observe)
         retention_h = settings.job_retention_hours

@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 import torch
@@ -22,9 +22,9 @@ from pydantic import BaseModel, Field
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .encoder import SentenceEncoder
-from . import precision
 from .batching import token_batches
+from .encoder import SentenceEncoder
+from .precision import compute
 from .errors import InputError
 
 WEIGHTS = "head.safetensors"
@@ -152,7 +152,8 @@ class HeadModel:
     retrain: str  # the command that trains one
     fallback: str  # the setting that runs the stage without one
 
-    def __init__(self, head: nn.Module, config: HeadConfig, batch_size: int = 64, precision: str = "fp32"):
+    def __init__(self, head: nn.Module, config: HeadConfig, batch_size: int = 64,
+                 precision: Literal["bf16", "fp32"] = "fp32"):
         self.head = head.eval()
         self.config = config
         self.layer = config.num_layers - config.top_layers  # the shared states it reads
@@ -161,7 +162,7 @@ class HeadModel:
 
     def compute(self):
         """The context the head's forward passes run in: its encoder's precision."""
-        return precision.compute(self.precision)
+        return compute(self.precision)
 
     def batches(self, states: list[torch.Tensor]) -> list[list[int]]:
         return token_batches([s.shape[0] for s in states], max_items=self.batch_size)

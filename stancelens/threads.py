@@ -24,23 +24,26 @@ def cores() -> int:
 
 
 def share_cores(running: int, total: int | None = None) -> None:
-    """Give the calling thread's torch ops an equal share of `total` cores among `running` analyses."""
+    """Give the calling thread's torch ops an equal share of `total` cores among `running` analyses,
+    unless STANCELENS_TORCH_THREADS pins the count (`Pipeline.load` has set it then)."""
     import torch
 
-    torch.set_num_threads(max(1, (total or cores()) // max(1, running)))
+    from .config import get_settings
+
+    if get_settings().torch_threads is None:
+        torch.set_num_threads(max(1, (total or cores()) // max(1, running)))
 
 
-def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int, pinned: bool = False) -> Iterator[R]:
-    """`fn` over `items`, `workers` at a time on threads that share the cores (unless torch's threads
-    are `pinned`), yielded in input order; at most `workers` items are taken ahead of the one yielded.
+def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """`fn` over `items`, `workers` at a time on threads that share the cores (`share_cores`),
+    yielded in input order; at most `workers` items are taken ahead of the one yielded.
 
     Closing the iterator early drops the items not started and waits for the ones running.
     """
     if workers == 1:
         yield from map(fn, items)
         return
-    executor = ThreadPoolExecutor(workers, thread_name_prefix="batch",
-                                  initializer=None if pinned else share_cores, initargs=() if pinned else (workers,))
+    executor = ThreadPoolExecutor(workers, thread_name_prefix="batch", initializer=share_cores, initargs=(workers,))
     running: collections.deque[Future[R]] = collections.deque()
     try:
         for item in items:

@@ -102,13 +102,11 @@ def _local_engine(chunks: Iterator[list[Item]], workers: int) -> Iterator[tuple[
     overlap one's single-threaded spaCy stage with the other's matrix products (eval/PERFORMANCE.md).
     A chunk is written only after every chunk before it, so resuming is unchanged; on a stop, the
     chunks still running finish unwritten."""
-    from ..config import get_settings
     from ..pipeline import default_pipeline
     from ..threads import map_in_order
 
     pipeline = default_pipeline()
-    yield from map_in_order(functools.partial(_analyse, pipeline), chunks, workers,
-                            pinned=get_settings().torch_threads is not None)
+    yield from map_in_order(functools.partial(_analyse, pipeline), chunks, workers)
 
 
 def _analyse_rest(job: BatchJob, output: ChunkedOutput, done: set[str], total: int) -> tuple[int, int, bool]:

@@ -58,7 +58,7 @@ def in_process(pipeline: Pipeline, articles: Sequence[Article]) -> tuple[list[fl
 
 
 def batched(pipeline: Pipeline, articles: Sequence[Article], batch_size: int, loop: Throughput,
-            workers: int = 1, pinned: bool = False) -> BatchFigures:
+            workers: int = 1) -> BatchFigures:
     """The articles through `analyze_batch`, `batch_size` at a time and `workers` calls at once, as
     `stancelens batch` runs them, against `loop`, their one-by-one run."""
     from ..schema import AnalyzeRequest
@@ -67,7 +67,7 @@ def batched(pipeline: Pipeline, articles: Sequence[Article], batch_size: int, lo
     requests = [AnalyzeRequest(text=a.text) for a in articles]
     chunks = [requests[start:start + batch_size] for start in range(0, len(requests), batch_size)]
     t0 = time.perf_counter()
-    for _ in map_in_order(pipeline.analyze_batch, chunks, workers, pinned):
+    for _ in map_in_order(pipeline.analyze_batch, chunks, workers):
         pass
     figures = Throughput.of(len(articles), sum(a.words for a in articles), time.perf_counter() - t0)
     return BatchFigures(batch_size=batch_size, workers=workers, loop=loop, batched=figures,

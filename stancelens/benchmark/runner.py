@@ -136,9 +136,7 @@ def _ours_figures(
     stages, mean_total = stage_times(results)
     loop = Throughput.of(len(workload.articles), sum(a.words for a in workload.articles), sum(seconds))
     say(f"in process: analyze_batch, {plan.batch_size} articles per call")
-    settings = get_settings()
-    batch = batched(pipeline, workload.articles, plan.batch_size, loop, settings.workers,
-                    pinned=settings.torch_threads is not None)
+    batch = batched(pipeline, workload.articles, plan.batch_size, loop, get_settings().workers)
     say(f"in process: sweep of {', '.join(str(a.words) for a in workload.sweep)} words")
     scaling = length_scaling(pipeline, workload.sweep)
     rss = peak_rss_mib(os.getpid())
