@@ -1,8 +1,10 @@
 """Normalise input: decide how to read it, and reduce HTML to text plus its heading structure.
 
 Plain text and markdown are analysed as sent, so offsets point into the caller's own string.
-HTML is parsed with lxml and walked iteratively (deeply nested input cannot exhaust the
-stack); the extracted text is what offsets point into.
+HTML is parsed with lxml; a page's main content (the article, without navigation, footer,
+sidebars and the like) is found by trafilatura (`main_content`); then the tree is walked
+iteratively (deeply nested input cannot exhaust the stack), keeping headings and list items.
+The extracted text is what offsets point into.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import lxml.html
 
 from .document import Article, HeadingMarker
 from .errors import EmptyTextError, InputError
+from .html_content import main_content
 from .sections import find_markdown_markers
 
 _HTML_SNIFF = re.compile(
@@ -107,6 +110,17 @@ def _enclosing_item(el: lxml.etree._Element, items: dict) -> lxml.etree._Element
 
 
 def html_to_article(html: str) -> Article:
+    """The article a page holds: its main content when trafilatura finds one, else the whole page."""
+    root = _parse_html(html)
+    page = _walk(root)
+    main = main_content(root)  # may change `root`, which was read above
+    if main is None:
+        return page
+    article = _walk(main)
+    return article if _drops_more_than_headings(page, article) else page
+
+
+def _parse_html(html: str) -> lxml.html.HtmlElement:
     parser = lxml.html.HTMLParser(huge_tree=False)
     try:
         root = lxml.html.document_fromstring(html, parser=parser)
@@ -118,7 +132,26 @@ def html_to_article(html: str) -> Article:
             "the HTML nests elements too deeply to be read in full (libxml2's limit is 256 levels): "
             "send the article's plain text with content_type 'text'"
         )
+    return root
 
+
+# The main content must leave out at least this share of the page's words outside headings to be taken.
+_BOILERPLATE_SHARE = 0.05
+
+
+def _body_words(article: Article) -> int:
+    heading_words = sum(len(article.text[start:end].split()) for start, end in article.headings)
+    return len(article.text.split()) - heading_words
+
+
+def _drops_more_than_headings(page: Article, main: Article) -> bool:
+    """Whether the extraction removed boilerplate. On a page with none (a fragment, a short page)
+    trafilatura falls back to a baseline that keeps every paragraph but flattens the headings into
+    them: then the page itself, with its headings, is the better reading."""
+    return _body_words(main) < (1 - _BOILERPLATE_SHARE) * _body_words(page)
+
+
+def _walk(root: lxml.etree._Element) -> Article:
     out = _TextBuilder()
     markers: list[HeadingMarker] = []
     heading_start: dict[lxml.etree._Element, int] = {}
