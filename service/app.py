@@ -37,6 +37,7 @@ from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.logs import RequestContext
 from service.microbatch import MicroBatcher
+from service.openapi import document_limits
 from service.security import install_access_control
 from stancelens import __version__
 from stancelens.config import Settings, get_settings
@@ -102,6 +103,7 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
     )
 
     install_error_handlers(app)
+    document_limits(app, settings)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="The process is up.")
     async def healthz() -> Health:
@@ -129,8 +131,10 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         tags=["analysis"],
         summary="Analyse one article: section summaries, hedged claims, stances toward targets and claims.",
         responses={
-            413: {"model": ErrorResponse, "description": "The text or the body is longer than the configured limit."},
-            422: {"model": ErrorResponse, "description": "The request is malformed, empty, or has too many targets or claims."},
+            413: {"model": ErrorResponse, "description": "The body is over STANCELENS_MAX_BODY_BYTES."},
+            422: {"model": ErrorResponse, "description": "The request does not match the schema (empty or too long a "
+                  "text, too many targets or claims), or the text cannot be analysed: a language other than English "
+                  "(the detail names it; see `options.force_language`), or HTML without visible text."},
             **NOT_READY,
             **BUSY,
         },

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.dependencies import BUSY, NOT_READY, ErrorResponse, ready_pipeline, request_deadline, worker_pool
-from stancelens.errors import CollectionTooLargeError
+from stancelens.errors import CollectionTooLargeError, InputError
 from stancelens.jobs.pool import WorkerPool
 from stancelens.jobs.schema import ItemOutcome
 from stancelens.pipeline import Pipeline
@@ -23,8 +23,9 @@ class BatchRequest(BaseModel):
     documents: list[AnalyzeRequest] = Field(
         min_length=1,
         description="The articles, at least one and at most STANCELENS_MAX_BATCH (default 64). "
-        "One that cannot be analysed (empty, too long, too many targets) gets an item error; "
-        "one that does not match the schema makes the whole request 422.",
+        "One that does not match the schema (its limits included: too long, too many targets) makes the whole "
+        "request 422; one that matches it but cannot be analysed (a language other than English, HTML without "
+        "text) gets an item error, and the others go on.",
     )
 
 
@@ -37,10 +38,10 @@ class BatchResponse(BaseModel):
     response_model=BatchResponse,
     summary="Analyse several articles in one request; a bad one gets an item error, the others go on.",
     responses={
-        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_BATCH, or a body over "
-              "STANCELENS_MAX_BODY_BYTES."},
+        413: {"model": ErrorResponse, "description": "A body over STANCELENS_MAX_BODY_BYTES."},
         422: {"model": ErrorResponse,
-              "description": "The body is malformed, has no documents, or a document does not match the schema."},
+              "description": "The body is malformed, has no documents or more than STANCELENS_MAX_BATCH, or a "
+              "document does not match the schema (text too long, too many targets or claims)."},
         **NOT_READY,
         **BUSY,
     },
@@ -58,5 +59,12 @@ async def analyze_batch(
             f"{len(body.documents)} documents sent, over the limit of {limit} per batch: "
             "send several batches, submit a job to /v1/jobs, or raise STANCELENS_MAX_BATCH"
         )
+    for i, document in enumerate(body.documents):
+        # Limits the schema states make the request 422 as any schema violation does; what only the analysis
+        # finds (a language the models cannot read, HTML without text) is an item error.
+        try:
+            pipeline.check_request(document)
+        except InputError as exc:
+            raise InputError(f"documents.{i}: {exc}") from exc
     results = await pool.run_interactive(lambda: pipeline.analyze_batch(body.documents, deadline), deadline)
     return BatchResponse(results=[ItemOutcome.of(i, r) for i, r in enumerate(results)])

@@ -1,4 +1,10 @@
-"""/v1/jobs: collections analysed in the background, with progress, streamed results and cancel."""
+"""/v1/jobs: collections analysed in the background, with progress, streamed results and deletion.
+
+Upload rules: the collection as a whole must be readable (a JSON list, JSON lines, or a text file of
+JSON lines), not empty and within STANCELENS_MAX_JOB_ITEMS, else the upload fails (400, 413, 415, 422);
+a document in it that is not a valid AnalyzeRequest fails alone, as an item error in its place, and the
+rest is analysed. The OpenAPI schema says the same: the collection's items may be any JSON value.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,20 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline
 from stancelens.errors import InputError
 from stancelens.jobs.collection import read_json_list, read_jsonl
-from stancelens.jobs.schema import JobState, JobStatus
+from stancelens.jobs.schema import JobStatus
 from stancelens.jobs.store import JobStore
 
 router = APIRouter(tags=["jobs"])
 
+DOCUMENT = ("Each document should be an AnalyzeRequest; one that is not fails alone, as an item error in its "
+            "place, and the rest of the collection is analysed.")
+
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "No job has this id, or it finished longer ago than STANCELENS_JOB_RETENTION_HOURS."}}
+# A file part's own type: JSON lines, a JSON list, text, or unnamed (curl -F sends application/octet-stream
+# for a suffix it does not know, such as .jsonl). Anything else (an image, a PDF) is 415.
+UPLOAD_TYPES = (*JSONL_TYPES, "application/json", "text/plain", "application/octet-stream", "")
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "No job has this id: it was deleted, or it finished "
+                   "longer ago than STANCELENS_JOB_RETENTION_HOURS."}}
 
 
 class UnsupportedMediaType(InputError):
@@ -32,19 +45,32 @@ def job_store(request: Request) -> JobStore:
 
 def _found(status: JobStatus | None, job_id: str) -> JobStatus:
     if status is None:
-        raise HTTPException(404, detail=f"no job with id {job_id!r}: ids come from POST /v1/jobs, and finished jobs "
-                            "are deleted after STANCELENS_JOB_RETENTION_HOURS")
+        raise HTTPException(404, detail=f"no job with id {job_id!r}: ids come from POST /v1/jobs; a job is gone once "
+                            "deleted, and finished jobs are deleted after STANCELENS_JOB_RETENTION_HOURS")
     return status
 
 
 async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int], list]]:
-    """The `file` field of a multipart upload, read as a JSON list when it is named *.json, else as JSON lines."""
+    """The `file` field of a multipart upload: a file, or a plain form field holding the text. Read as a
+    JSON list when the file is named *.json or sent as application/json, else as JSON lines."""
     form = await request.form()
     upload = form.get("file")
+    if isinstance(upload, str):
+        return upload.encode("utf-8"), read_jsonl
     if not isinstance(upload, StarletteUploadFile):
         raise InputError("a multipart upload needs a `file` field holding the collection (JSON lines)")
+    media_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if media_type not in UPLOAD_TYPES:
+        raise UnsupportedMediaType(f"the uploaded file is {media_type}, not a collection: upload JSON lines "
+                                   "(or a JSON list in a file named *.json)")
     body = await upload.read()
-    return body, read_json_list if (upload.filename or "").lower().endswith(".json") else read_jsonl
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsupportedMediaType("the uploaded file is not text (not UTF-8): upload JSON lines, encoded as "
+                                   "UTF-8") from None
+    as_list = media_type == "application/json" or (upload.filename or "").lower().endswith(".json")
+    return body, read_json_list if as_list else read_jsonl
 
 
 @router.post(
@@ -55,9 +81,11 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
     description=(
         "The body is a JSON list of AnalyzeRequest objects (`application/json`), one AnalyzeRequest "
         "per line (`application/x-ndjson` or `application/jsonl`; blank lines are skipped), or a file "
-        "uploaded as multipart form data in the field `file`. A document "
-        "that is not valid JSON or not a valid AnalyzeRequest becomes an item error in its place (the "
-        "error names its line), and the rest of the collection is analysed. Interactive requests take "
+        "uploaded as multipart form data in the field `file` (JSON lines; a JSON list when the file is named "
+        "*.json or sent as application/json). The collection must be readable, not empty and within "
+        "STANCELENS_MAX_JOB_ITEMS, or the upload fails; a document in it that is not valid JSON or not a "
+        "valid AnalyzeRequest fails alone: it becomes an item error in its place (the error names its line), "
+        "and the rest of the collection is analysed. Interactive requests take "
         "priority over jobs on the worker pool. The `Location` header points at the job."
     ),
     openapi_extra={
@@ -65,18 +93,21 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/AnalyzeRequest"}}
+                    "schema": {"type": "array", "minItems": 1, "items": {"description": DOCUMENT}}
                 },
                 "application/x-ndjson": {
-                    "schema": {"type": "string", "description": "One AnalyzeRequest JSON object per line."}
+                    "schema": {"type": "string", "pattern": r"\S",
+                               "description": "One AnalyzeRequest JSON object per line. " + DOCUMENT}
                 },
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
                         "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary",
-                                                "description": "JSON lines (or a JSON list in a file named *.json)."}},
-                    }
+                        "properties": {"file": {"type": "string", "pattern": r"\S",
+                                                "description": "The collection as JSON lines (or a JSON list in "
+                                                "a file named *.json), as a file or a form field. " + DOCUMENT}},
+                    },
+                    "encoding": {"file": {"contentType": "application/x-ndjson"}},
                 },
             },
         }
@@ -88,8 +119,10 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
         },
         413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS, or a body over "
               "STANCELENS_MAX_UPLOAD_BYTES."},
-        415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines."},
-        422: {"model": ErrorResponse, "description": "The body is not JSON (for application/json), not a list, or has no documents."},
+        415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines, or the uploaded "
+              "file is of another type (an image, a PDF) or not UTF-8 text."},
+        422: {"model": ErrorResponse, "description": "The body is not JSON (for application/json), not a list, has "
+              "no documents, or a multipart upload has no `file` field."},
         **NOT_READY,
     },
     dependencies=[Depends(ready_pipeline)],
@@ -146,14 +179,13 @@ async def job_results(job_id: str, store: Annotated[JobStore, Depends(job_store)
 @router.delete(
     "/v1/jobs/{job_id}",
     response_model=JobStatus,
-    summary="Cancel a job; outcomes already written stay readable.",
-    responses={
-        **NOT_FOUND,
-        409: {"model": ErrorResponse, "description": "The job already finished (done or failed)."},
-    },
+    summary="Delete a job and its results; a job still queued or running is cancelled first.",
+    description=(
+        "The job stops (a chunk being analysed finishes, and its outcomes are dropped) and is deleted with its "
+        "documents and outcomes: afterwards the job and its results answer 404. Fetch the results first to keep "
+        "them. Answers with the job's status as it was when deleted (`cancelled` if it was still active)."
+    ),
+    responses=NOT_FOUND,
 )
-async def cancel_job(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> JobStatus:
-    status = _found(await anyio.to_thread.run_sync(store.cancel, job_id), job_id)
-    if status.state in (JobState.done, JobState.failed):
-        raise HTTPException(409, detail=f"job {job_id} already finished ({status.state.value}); nothing to cancel")
-    return status
+async def delete_job(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> JobStatus:
+    return _found(await anyio.to_thread.run_sync(store.delete, job_id), job_id)

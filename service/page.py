@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import ipaddress
+import json
 import re
 import socket
 from pathlib import Path
@@ -25,13 +26,14 @@ from pathlib import Path
 import anyio
 import httpx
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.dependencies import ErrorResponse
 from stancelens.config import Settings, get_settings
 from stancelens.report import to_markdown
-from stancelens.schema import AnalysisResult
+from stancelens.schema import AnalysisResult, integral_number
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
@@ -70,10 +72,17 @@ async def asset(name: str) -> FileResponse:
                                                 "required": True, "schema": {"type": "string"}}},
         },
         413: {"model": ErrorResponse, "description": "The body is over STANCELENS_MAX_BODY_BYTES."},
-        422: {"model": ErrorResponse, "description": "The body is not an AnalysisResult."},
+        422: {"model": ErrorResponse, "description": "The body is not an AnalysisResult (values of another JSON "
+              "type are refused, not converted)."},
     },
 )
-async def report(result: AnalysisResult) -> Response:
+async def report(request: Request, result: AnalysisResult) -> Response:
+    # FastAPI documents the body and validates it in pydantic's lax mode, which would turn `false` into 0;
+    # validated again strictly, the body must match the schema exactly.
+    try:
+        result = _strict_result(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", result.id)[:80] or "result"
     return Response(
         to_markdown(result),
@@ -214,6 +223,13 @@ async def fetch_url(raw: str, settings: Settings, transport: httpx.AsyncBaseTran
             finally:
                 await response.aclose()
     raise FetchError(422, f"more than {settings.fetch_max_redirects} redirects (STANCELENS_FETCH_MAX_REDIRECTS)")
+
+
+def _strict_result(body: bytes) -> AnalysisResult:
+    # 3.0 is an integer to JSON Schema, which strict mode refuses for an `int`: such numbers are read as ints
+    # first. The body was parsed once already (FastAPI's validation), so it is JSON.
+    data = json.loads(body, parse_float=lambda number: integral_number(float(number)))
+    return AnalysisResult.model_validate_json(json.dumps(data), strict=True)
 
 
 @router.post(

@@ -1,6 +1,6 @@
 """The shared article state that every stage reads: like spaCy's `Doc`, built once per article.
 
-Normalisation fills `text` and `markers`, sectioning fills `sections`, the linguistic stage
+Normalisation fills `text` and `markers`, language detection `language` (and `warnings`), sectioning fills `sections`, the linguistic stage
 fills `sentences` and `entities`, and the encoder fills `embeddings` (and `token_states` when a stage reads them). Later stages only read.
 """
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
     from .encoder import TokenStates
+    from .language import Detection
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class Article:
     text: str
     content_type: Literal["text", "markdown", "html"]
     markers: list[HeadingMarker] = field(default_factory=list)
+    language: Detection | None = None  # filled by the read step, from `text`
+    warnings: list[str] = field(default_factory=list)  # why the result may not be reliable
     sections: list[SectionNode] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)

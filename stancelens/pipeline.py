@@ -17,8 +17,16 @@ from . import __version__
 from .config import Settings, get_settings
 from .document import Article, SectionNode
 from .encoder import SentenceEncoder
-from .errors import DeadlineExceeded, EmptyTextError, InputError, TextTooLongError, TooManyItemsError
+from .errors import (
+    DeadlineExceeded,
+    InputError,
+    TextTooLongError,
+    TooManyItemsError,
+    check_article_text,
+    check_item_text,
+)
 from .hedges import HedgeStage, SentenceHedges, load_hedge_detector
+from .language import check_language, detect
 from .linguistics import Linguistics
 from .normalize import normalize
 from .schema import (
@@ -29,6 +37,7 @@ from .schema import (
     Cue,
     HedgedClaim,
     ItemError,
+    LanguageInfo,
     ModelInfo,
     Section,
     Span,
@@ -183,17 +192,16 @@ class Pipeline:
             raise TypeError(f"not pipeline components: {sorted(unknown)}")
         return Pipeline(self.settings, **{**current, **components})
 
+    def check_request(self, request: AnalyzeRequest) -> None:
+        """Raise `InputError` when a request is outside this pipeline's limits (STANCELENS_MAX_CHARS and
+        the like, which the API's schema states), before any work is done."""
+        self._check_items(request.targets, request.claims)
+        self._check_text(request.text)
+
     def _check_text(self, text: str) -> None:
         if not isinstance(text, str):
             raise InputError(f"text must be a string, not {type(text).__name__}")
-        if not text.strip():
-            raise EmptyTextError("text is empty or only whitespace: send the article's text")
-        if (nul := text.find("\x00")) >= 0:
-            # A NUL is never part of an article: it means binary data or a broken decoder upstream.
-            raise InputError(
-                f"text contains a NUL character (U+0000) at offset {nul}: send the article's text, "
-                "not binary data, with NULs removed"
-            )
+        check_article_text(text)
         if len(text) > self.settings.max_chars:
             raise TextTooLongError(
                 f"text has {len(text):,} characters, over the limit of {self.settings.max_chars:,}: "
@@ -208,8 +216,9 @@ class Pipeline:
                     f"{len(items)} {kind} given, over the limit of {limit}: send at most {limit} per request"
                 )
             for item in items:
-                if not isinstance(item, str) or not item.strip():
-                    raise InputError(f"every entry of {kind} must be non-empty text")
+                if not isinstance(item, str):
+                    raise InputError(f"every entry of {kind} must be text, not {type(item).__name__}")
+                check_item_text(item, kind)
                 if len(item) > s.max_item_chars:
                     raise InputError(f"an entry of {kind} has {len(item)} characters, over the limit of {s.max_item_chars}")
 
@@ -233,7 +242,7 @@ class Pipeline:
         claims = list(claims or [])
         self._check_items(targets, claims)  # before reading: a bad request costs no parsing
         timer = _Timer(deadline)
-        article = self.read(text, content_type, timer)
+        article = self.read(text, content_type, timer, force_language=bool(options and options.force_language))
         return self.annotate(
             article,
             targets=targets,
@@ -243,10 +252,12 @@ class Pipeline:
             timer=timer,
         )
 
-    def read(self, text: str, content_type: ContentType = "auto", timer: _Timer | None = None) -> Article:
-        """The stages every analysis shares: normalise, sections, sentences, and one encoding pass."""
+    def read(self, text: str, content_type: ContentType = "auto", timer: _Timer | None = None, *,
+             force_language: bool = False) -> Article:
+        """The stages every analysis shares: normalise, language, sections, sentences, and one encoding pass.
+        Text in a language the models cannot read raises `UnsupportedLanguageError`, unless `force_language`."""
         timer = timer or _Timer()
-        article = self._parse(text, content_type, timer)
+        article = self._parse(text, content_type, timer, force_language)
         with timer.stage("encode"):
             self._encode([article])
         return article
@@ -273,10 +284,13 @@ class Pipeline:
                 article.heading_states = states[at : at + n]
                 at += n
 
-    def _parse(self, text: str, content_type: ContentType, timer: _Timer) -> Article:
+    def _parse(self, text: str, content_type: ContentType, timer: _Timer, force_language: bool) -> Article:
         self._check_text(text)
         with timer.stage("normalize"):
             article = normalize(text, content_type)
+        with timer.stage("language"):
+            article.language = detect(article.text)
+            article.warnings = check_language(article.language, force_language)
         with timer.stage("sections"):
             article.sections = build_sections(article.text, article.markers)
         with timer.stage("sentences"):
@@ -311,7 +325,7 @@ class Pipeline:
             timer = _Timer(deadline)
             try:
                 self._check_items(req.targets, req.claims)
-                article = self._parse(req.text, req.content_type, timer)
+                article = self._parse(req.text, req.content_type, timer, req.options.force_language)
                 timer.check("encode")
             except (InputError, DeadlineExceeded) as exc:
                 out[i] = exc
@@ -388,6 +402,8 @@ class Pipeline:
             text=article.text,
             content_type=article.content_type,
             model=self.model_info,
+            language=_language_info(article),
+            warnings=article.warnings,
             summary=summary,
             sections=sections,
             hedged_claims=hedged,
@@ -432,6 +448,13 @@ class Pipeline:
             source=Span.of(text, *hedges.source) if hedges.source else None,
             probabilities=hedges.probabilities,
         )
+
+
+def _language_info(article: Article) -> LanguageInfo:
+    found = article.language
+    if found is None:  # an article built without the read step (tests, eval harnesses)
+        return LanguageInfo(code=None, name=None, confidence=0.0)
+    return LanguageInfo(code=found.code, name=found.name, confidence=found.confidence)
 
 
 _default: Pipeline | None = None

@@ -8,11 +8,13 @@ input itself; for HTML it is the text extracted from it.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
 from typing_extensions import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from .errors import check_article_text, check_item_text
 
 ContentType = Literal["auto", "text", "markdown", "html"]
 
@@ -143,32 +145,57 @@ class ModelInfo(BaseModel):
         "(STANCELENS_PRECISION); on news articles, hedge and stance scores differ by under 0.01 between the two.")
 
 
-class AnalyzeOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Requests are validated strictly: a value of another JSON type is refused, not converted ("3" for 3, 0 for
+# false), so the server accepts exactly what the OpenAPI schema allows and generated clients can trust it.
+STRICT_REQUEST = ConfigDict(extra="forbid", strict=True)
 
-    summary_sentences: int | None = Field(
-        None, ge=1, le=50, description="Sentences in the article summary (default 3)."
+
+def integral_number(value: object) -> object:
+    """5.0 for 5: JSON Schema's `integer` is any number without a fraction, which strict mode would refuse."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def json_int(ge: int, le: int) -> type[int]:
+    """An `int` from ge to le, given as a JSON integer (5 or 5.0). The bounds come before the conversion,
+    or pydantic's schema would name them `ge`/`le` instead of `minimum`/`maximum`."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(integral_number)]  # type: ignore[return-value]
+
+
+class AnalyzeOptions(BaseModel):
+    model_config = STRICT_REQUEST
+
+    summary_sentences: json_int(1, 50) | None = Field(
+        None, description="Sentences in the article summary (default 3)."
     )
-    section_summary_sentences: int | None = Field(
-        None, ge=1, le=20, description="Sentences in each section summary (default 2)."
+    section_summary_sentences: json_int(1, 20) | None = Field(
+        None, description="Sentences in each section summary (default 2)."
     )
-    summary_ratio: float | None = Field(
+    summary_ratio: Annotated[float, Field(ge=0.01, le=1.0)] | None = Field(
         None,
-        gt=0.0,
-        le=1.0,
-        description="Summary length as a share of the sentences; overrides the sentence counts when set.",
+        description="Summary length as a share of the sentences (at least one sentence); overrides the sentence "
+        "counts when set. From 0.01: any smaller share is one sentence too.",
     )
-    hedge_threshold: float | None = Field(
-        None, ge=0.0, le=1.0,
+    hedge_threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        None,
         description="Sentences scoring at least this are listed as hedged claims. Default: the hedge model's own "
         "threshold (`model.hedge_threshold`), chosen for F1 on data held out from its training.",
     )
-    max_auto_targets: int = Field(
-        8, ge=0, le=50, description="Cap on targets found automatically, ranked by salience."
+    max_auto_targets: json_int(0, 50) = Field(
+        8, description="Cap on targets found automatically, ranked by salience."
     )
     auto_targets: bool = Field(True, description="Find targets by NER in addition to those given.")
-    evidence_per_target: int = Field(5, ge=1, le=50, description="Most evidence sentences listed per target.")
-    evidence_per_claim: int = Field(3, ge=1, le=20, description="Most evidence sentences listed per claim.")
+    force_language: bool = Field(
+        False, description="Analyse the text even when it is in a language other than English, which the models "
+        "were not trained on (such text is otherwise refused with 422); the result then carries a warning.")
+    evidence_per_target: json_int(1, 50) = Field(5, description="Most evidence sentences listed per target.")
+    evidence_per_claim: json_int(1, 20) = Field(3, description="Most evidence sentences listed per claim.")
+
+
+class LanguageInfo(BaseModel):
+    code: str | None = Field(description="ISO 639-1 code of the language detected, e.g. 'en'; null when the text "
+                             "holds nothing to tell it by (no letters).")
+    name: str | None = Field(description="The language's English name, e.g. 'English'.")
+    confidence: float = Field(ge=0.0, le=1.0, description="The detector's confidence in `code`.")
 
 
 class AnalysisResult(BaseModel):
@@ -176,6 +203,10 @@ class AnalysisResult(BaseModel):
     text: str = Field(description="The text all offsets point into (the extracted text for HTML).")
     content_type: Literal["text", "markdown", "html"] = Field(description="How the input was read.")
     model: ModelInfo = Field(description="Versions of the models that produced this result.")
+    language: LanguageInfo = Field(description="The language of `text`, as detected. Text the detector is sure is "
+                                   "not English is refused with 422 unless `options.force_language` is set.")
+    warnings: list[str] = Field(default_factory=list, description="Why this result may not be reliable (text "
+                                "analysed with `force_language`); empty otherwise.")
     summary: Summary = Field(description="Summary of the whole article.")
     sections: list[Section] = Field(description="Top-level sections in text order; they tile `text`.")
     hedged_claims: list[HedgedClaim] = Field(
@@ -193,16 +224,28 @@ EXAMPLE_TEXT = (
 )
 
 
+# What the checks refuse, stated in the schema too. The server's own limits (STANCELENS_MAX_CHARS and the
+# like) are settings: the app adds them to the OpenAPI schema it serves (`service/openapi.py`).
+# The checks give the messages; the schema states the same rules (`\S`: not only whitespace).
+ArticleText = Annotated[
+    str,
+    AfterValidator(check_article_text),
+    Field(json_schema_extra={"minLength": 1, "allOf": [{"pattern": r"\S"}, {"pattern": "^[^\\u0000]*$"}]}),
+]
+ItemText = Annotated[str, AfterValidator(check_item_text), Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]
+
+
 class AnalyzeRequest(BaseModel):
     """One article to analyse, as the API, the batch job and `Pipeline.analyze_batch` take it."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
+    model_config = ConfigDict(**STRICT_REQUEST, json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
 
-    text: str = Field(description="The article: plain text, markdown or HTML. Not empty; at most STANCELENS_MAX_CHARS characters (default 200,000).")
+    text: ArticleText = Field(description="The article: plain text, markdown or HTML. Not only whitespace, no NUL "
+                              "characters; at most STANCELENS_MAX_CHARS characters (default 200,000).")
     id: str | None = Field(None, max_length=256, description="Your id for the article, echoed back; default: a hash of the text.")
     content_type: ContentType = Field("auto", description="How to read `text`; 'auto' detects HTML and reads anything else as markdown.")
-    targets: list[str] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50).")
-    claims: list[str] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50).")
+    targets: list[ItemText] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50), each not blank.")
+    claims: list[ItemText] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50), each not blank.")
     options: AnalyzeOptions = Field(default_factory=AnalyzeOptions, description="Summary lengths, thresholds and caps.")
 
 

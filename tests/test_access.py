@@ -17,7 +17,7 @@ from service.security import RateLimiter
 from stancelens.cli import main
 from stancelens.config import Settings
 from stancelens.keys import KeyConfigError, KeyRing, entry_line, parse_entry
-from stancelens.schema import AnalysisResult, ModelInfo, Summary
+from stancelens.schema import AnalysisResult, LanguageInfo, ModelInfo, Summary
 
 from .test_api import _wait_ready
 
@@ -35,6 +35,7 @@ class FakePipeline:
     def analyze(self, text: str, **_: object) -> AnalysisResult:
         return AnalysisResult(
             id="fake", text=text, content_type="text", model=self.model_info,
+            language=LanguageInfo(code="en", name="English", confidence=1.0),
             summary=Summary(text="", sentences=[], method="extractive"),
             sections=[], hedged_claims=[], stances=[], claims=[], timings_ms={},
         )

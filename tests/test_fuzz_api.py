@@ -7,29 +7,20 @@ stateful sequences carry a job's id from POST /v1/jobs into its other routes. `e
 runs the same, longer, against a real server. Operations added later are fuzzed too: the
 operations come from the spec the app serves.
 
-Checks (`schemathesis.toml`): every built-in one that judges a single response, among them
-not_a_server_error, status_code_conformance, content_type_conformance,
-response_headers_conformance, response_schema_conformance, unsupported_method and
-allow_header_conformance, plus the two in `stancelens.fuzzing` (JSON-lines bodies match their
-schema line by line; every error is `{"detail": "<one line>"}`). Off, and why:
+Checks: every built-in one, none switched off (`schemathesis.toml`), among them not_a_server_error,
+status_code_conformance, content_type_conformance, response_headers_conformance,
+response_schema_conformance, positive_data_acceptance (schema-valid requests are accepted),
+negative_data_rejection (schema-violating ones are refused), use_after_free (a deleted job answers
+404), unsupported_method and allow_header_conformance; plus the two in `stancelens.fuzzing` (JSON-lines
+bodies match their schema line by line; every error is `{"detail": "<one line>"}`).
 
-- positive_data_acceptance (schema-valid requests must succeed): the service refuses some on
-  purpose, with a 4xx that says why: a text that is empty after stripping, holds a NUL, or is over
-  STANCELENS_MAX_CHARS (413); more targets or claims than STANCELENS_MAX_TARGETS / MAX_CLAIMS, or
-  blank ones; a job file that is not JSON lines. Most of these limits are server settings, which a
-  static schema cannot state.
-- negative_data_rejection (schema-violating requests must get a 4xx): bodies are validated in
-  pydantic's default lax mode, as FastAPI does, so a value of another JSON type that converts
-  without loss ("3" for 3, 0 for false) is accepted, which this check reports. And POST /v1/jobs
-  accepts a collection whose documents do not match AnalyzeRequest by design: each becomes an item
-  error in its place and the rest is analysed. Schema-violating requests are still sent, and
-  every answer to them must be a documented status with the error body, never a 5xx.
-- use_after_free (stateful sequences): DELETE /v1/jobs/{id} cancels a job, and the job and the
-  outcomes already written stay readable, as the route documents.
+The app runs with small limits (text length, targets, batch and job sizes): its schema states them, so
+the fuzzer keeps to them, and the run stays short however long the texts it tries at the boundaries.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 import time
@@ -49,13 +40,24 @@ from .test_api import client  # noqa: F401  (a fixture: the app with the real mo
 # Per operation and generation mode, and stateful sequences; the coverage cases come on top.
 # About 20 s in all on 2 cores.
 MAX_EXAMPLES = 10
+# The server's limits for the run, stated in its schema: boundary cases stay cheap to analyse.
+LIMITS = {"max_chars": 2_000, "max_targets": 3, "max_claims": 3, "max_item_chars": 100, "max_batch": 4,
+          "max_job_items": 8}
 
 # Schemathesis makes one test per operation from a schema it has when the module is collected (its
 # fixture-based schemas do not run on pytest 9), so the app is built here; building it loads nothing.
 # Fuzzed jobs go to a database of their own, not the one other tests (or a server) use.
 JOBS_DIR = Path(tempfile.mkdtemp(prefix="stancelens-fuzz-"))
-APP = create_app(loader=default_pipeline, settings=Settings(jobs_db=JOBS_DIR / "jobs.sqlite3"))
+SETTINGS = Settings(jobs_db=JOBS_DIR / "jobs.sqlite3", **LIMITS)
+# The shared models, with this run's limits.
+APP = create_app(loader=lambda: _limited(default_pipeline()), settings=SETTINGS)
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=load_config(MAX_EXAMPLES))
+
+
+def _limited(pipeline):
+    limited = copy.copy(pipeline)
+    limited.settings = SETTINGS
+    return limited
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,7 @@ def wait_finished(client, job_id: str) -> dict:
 def outcomes(client, job_id: str) -> list[ItemOutcome]:
     r = client.get(f"/v1/jobs/{job_id}/results")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
-    return [ItemOutcome.model_validate_json(line) for line in r.text.splitlines()]
+    return [ItemOutcome.model_validate_json(line) for line in r.text.split("\n") if line]  # JSON lines end at \n only
 
 
 class Recording:
@@ -124,15 +124,15 @@ def test_store_reopened_keeps_everything(tmp_path):
     job = JobStore(path).create([AnalyzeRequest(text="a")])
     again = JobStore(path)
     assert again.status(job.id).total == 1 and again.next_chunk(1)[0] == job.id
-    assert again.status("nope") is None and again.cancel("nope") is None
+    assert again.status("nope") is None and again.delete("nope") is None
 
 
 def test_finished_jobs_are_deleted_once_their_retention_has_passed(tmp_path):
     store = JobStore(tmp_path / "jobs.sqlite3", retention_s=3600)
     rejected = ItemError(id="x", error="bad", status=422)
     finished = store.create([rejected])  # nothing to analyse: done at once
-    cancelled = store.create([AnalyzeRequest(text="a")])
-    store.cancel(cancelled.id)
+    failed = store.create([AnalyzeRequest(text="a")])
+    store.fail(failed.id, "broken")
     active = store.create([AnalyzeRequest(text="b")])
     status = store.status(finished.id)
     assert status.expires_at == status.finished_at + timedelta(hours=1)
@@ -140,7 +140,7 @@ def test_finished_jobs_are_deleted_once_their_retention_has_passed(tmp_path):
 
     assert store.delete_expired(now=time.time() + 3000) == 0  # not yet
     assert store.delete_expired(now=time.time() + 3700) == 2
-    assert store.status(finished.id) is None and store.status(cancelled.id) is None
+    assert store.status(finished.id) is None and store.status(failed.id) is None
     assert list(store.outcome_lines(finished.id)) == []  # the documents went with the job
     assert store.status(active.id).state == JobState.queued  # a job still to run is never deleted
     assert JobStore(tmp_path / "jobs.sqlite3").delete_expired(now=time.time() + 10**9) == 0  # no retention: kept
@@ -188,6 +188,37 @@ def test_multipart_file_upload(client):
     assert [o.result.id for o in outcomes(client, r.json()["id"])] == ["one", "two"]
     missing = client.post("/v1/jobs", files={"other": ("a.jsonl", body, "application/octet-stream")})
     assert missing.status_code == 422 and "`file` field" in missing.json()["detail"]
+    as_field = client.post("/v1/jobs", files={"file": (None, body.decode())})  # a form field, not a file, works too
+    assert as_field.status_code == 202 and as_field.json()["total"] == 2
+    as_list = client.post("/v1/jobs", files={"file": ("x", b'[{"text": "Some text."}]', "application/json")})
+    assert as_list.status_code == 202 and as_list.json()["total"] == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+
+
+@pytest.mark.parametrize(
+    "upload, status, fragment",
+    [
+        (("photo.png", PNG, "image/png"), 415, "image/png"),
+        (("articles.jsonl", PNG, "application/octet-stream"), 415, "not text"),  # named as text, but is not
+        (("articles.jsonl", b"", "application/x-ndjson"), 422, "empty"),
+        (("articles.jsonl", b"\n\n", "application/octet-stream"), 422, "empty"),
+    ],
+)
+def test_an_upload_that_is_not_a_collection_gets_a_documented_4xx(client, upload, status, fragment):
+    r = client.post("/v1/jobs", files={"file": upload})
+    assert r.status_code == status and fragment in r.json()["detail"], r.text
+    documented = client.get("/openapi.json").json()["paths"]["/v1/jobs"]["post"]["responses"]
+    assert str(status) in documented
+
+
+def test_a_line_holding_a_raw_line_separator_is_one_document(client):
+    # U+2028 may stand raw inside a JSON string; only "\n" ends a line of JSON lines.
+    body = (json.dumps({"text": article(1) + "\u2028More.", "id": "one"}, ensure_ascii=False) + "\n").encode()
+    r = client.post("/v1/jobs", content=body, headers={"content-type": "application/x-ndjson"})
+    assert r.json()["total"] == 1
+    assert [o.ok for o in outcomes(client, wait_finished(client, r.json()["id"])["id"])] == [True]
 
 
 def test_json_list_job(client):
@@ -209,7 +240,7 @@ def test_json_list_job(client):
         (b"[{", "application/json", 422, "JSON"),
         (b'{"text": "caf\xe9"}', "application/x-ndjson", 400, "byte 0xe9 at position 13"),
         (b'[{"text": "caf\xe9"}]', "application/json", 400, "not valid UTF-8"),
-        (jsonl([{"text": "a"}] * 6), "application/x-ndjson", 413, "limit of 5"),
+        (jsonl([{"text": "a"}] * 6), "application/x-ndjson", 422, "limit of 5"),
         (b'{"text": "a"}', "text/csv", 415, "application/x-ndjson"),
     ],
 )
@@ -225,7 +256,7 @@ def test_unknown_job_is_404(client):
         assert r.status_code == 404 and "nope" in r.json()["detail"], (method, path)
 
 
-def test_cancel_stops_a_job_and_keeps_its_results(pipeline, tmp_path):
+def test_delete_cancels_a_running_job_and_removes_it_with_its_results(pipeline, tmp_path):
     release = threading.Event()
     app = make_app(lambda: Recording(pipeline, [], hold=lambda _: release.wait(30)), tmp_path, job_chunk=1)
     with TestClient(app) as c:
@@ -233,19 +264,20 @@ def test_cancel_stops_a_job_and_keeps_its_results(pipeline, tmp_path):
         job_id = c.post("/v1/jobs", json=[{"text": article(i)} for i in range(4)]).json()["id"]
         wait_for(lambda: c.get(f"/v1/jobs/{job_id}").json()["state"] == "running", what="the job to start")
         r = c.delete(f"/v1/jobs/{job_id}")
-        assert r.status_code == 200 and r.json()["state"] == "cancelled"
-        release.set()  # the chunk in flight finishes and is kept; no further chunk starts
-        wait_for(lambda: c.get(f"/v1/jobs/{job_id}").json()["done"] == 1, what="the chunk in flight")
+        assert r.status_code == 200 and r.json()["state"] == "cancelled" and r.json()["expires_at"] is None
+        for path in (f"/v1/jobs/{job_id}", f"/v1/jobs/{job_id}/results"):
+            assert c.get(path).status_code == 404, path
+        release.set()  # the chunk in flight finishes; its outcomes have nowhere to go, and no chunk follows
         time.sleep(0.3)
-        status = c.get(f"/v1/jobs/{job_id}").json()
-        assert (status["state"], status["done"]) == ("cancelled", 1)
-        assert [o.index for o in outcomes(c, job_id)] == [0]
-        assert c.delete(f"/v1/jobs/{job_id}").json()["state"] == "cancelled"  # idempotent
+        assert c.get(f"/v1/jobs/{job_id}").status_code == 404
+        assert app.state.jobs.pending_documents() == 0
+        assert c.delete(f"/v1/jobs/{job_id}").status_code == 404  # gone: nothing left to delete
 
         done_id = c.post("/v1/jobs", json=[{"text": article(1)}]).json()["id"]
         wait_finished(c, done_id)
         r = c.delete(f"/v1/jobs/{done_id}")
-        assert r.status_code == 409 and "already finished" in r.json()["detail"]
+        assert r.status_code == 200 and r.json()["state"] == "done"  # a finished job is deleted as it is
+        assert c.get(f"/v1/jobs/{done_id}/results").status_code == 404
 
 
 def test_a_server_fault_fails_the_job_and_the_server_goes_on(pipeline, tmp_path):
@@ -259,7 +291,7 @@ def test_a_server_fault_fails_the_job_and_the_server_goes_on(pipeline, tmp_path)
         status = wait_finished(c, job_id)
         assert status["state"] == "failed" and "encoder exploded" in status["error"]
         assert c.post("/v1/analyze", json={"text": article(2)}).status_code == 200
-        assert c.delete(f"/v1/jobs/{job_id}").status_code == 409
+        assert c.delete(f"/v1/jobs/{job_id}").json()["state"] == "failed"
 
 
 def test_jobs_wait_while_models_load_and_need_them(pipeline, tmp_path):

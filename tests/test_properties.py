@@ -152,9 +152,9 @@ def test_the_checks_reach_every_span_and_score(pipeline, example_text):
         assert spans, f"the example article has no {kind}"
         assert all(id(span) in walked for span in spans), kind
     scores = {name for name, _ in iter_scores(result)}
-    assert {"score", "relevance", "probabilities", "hedge_threshold"} <= scores
+    assert {"score", "relevance", "probabilities", "hedge_threshold", "confidence"} <= scores
     assert sum(1 for _ in iter_scores(result)) == (
         len(result.hedged_claims) + sum(len(h.probabilities) for h in result.hedged_claims)
         + len(result.stances) + len(kinds["target evidence"])
-        + len(result.claims) + len(kinds["claim evidence"]) + 1  # model.hedge_threshold
+        + len(result.claims) + len(kinds["claim evidence"]) + 2  # model.hedge_threshold, language.confidence
     )

@@ -42,7 +42,9 @@ def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedBodyError(describe_undecodable(exc)) from exc
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # Lines end at "\n" only (a "\r" before it is whitespace): `splitlines` would also cut at U+2028 and the
+    # like, which a JSON string may hold raw, and so split one document in two.
+    lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
     _check_size(len(lines), limit)
     items: list[AnalyzeRequest | ItemError] = []
     for n, line in lines:

@@ -39,7 +39,8 @@ ACTIVE_STATES = (JobState.queued, JobState.running)
 class JobStatus(BaseModel):
     id: str = Field(description="The job's id, for /v1/jobs/{id}.")
     state: JobState = Field(
-        description="queued, running, done (every document has an outcome), cancelled (by DELETE) "
+        description="queued, running, done (every document has an outcome), cancelled (stopped by DELETE, "
+        "which deletes the job too: only its answer shows this state) "
         "or failed (the server could not analyse a chunk; `error` says why)."
     )
     total: int = Field(description="Documents in the job.")

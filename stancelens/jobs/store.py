@@ -100,14 +100,18 @@ class JobStore:
                 f"AND job_id IN (SELECT id FROM jobs WHERE state IN {_ACTIVE})"
             ).fetchone()[0]
 
-    def cancel(self, job_id: str) -> JobStatus | None:
-        """Stop an active job; outcomes already written stay readable. A no-op on a finished job."""
+    def delete(self, job_id: str) -> JobStatus | None:
+        """Delete a job with its documents and outcomes; its status as it was then (`cancelled` if it was
+        still active), or None when there is no such job. A chunk being analysed when the job goes is
+        finished, and its outcomes are dropped (`save` finds no rows to write them to)."""
         with self._connect() as conn:
             conn.execute(
                 f"UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state IN {_ACTIVE}",
                 (JobState.cancelled.value, time.time(), job_id),
             )
-        return self._status(job_id)
+            status = self._status(job_id, conn)
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return None if status is None else status.model_copy(update={"expires_at": None})  # gone already
 
     def next_chunk(self, size: int) -> tuple[str, list[tuple[int, AnalyzeRequest]]] | None:
         """Up to `size` pending documents of the oldest active job, which is marked running;
@@ -176,16 +180,18 @@ class JobStore:
                 return
             after = rows[-1][0]
 
-    def _status(self, job_id: str) -> JobStatus | None:
-        with self._connect() as conn:
-            job = conn.execute(
-                "SELECT id, state, total, created_at, finished_at, busy_s, error FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
-            if job is None:
-                return None
-            done, errors = conn.execute(
-                "SELECT count(outcome), count(*) FILTER (WHERE ok = 0) FROM items WHERE job_id = ?", (job_id,)
-            ).fetchone()
+    def _status(self, job_id: str, conn: sqlite3.Connection | None = None) -> JobStatus | None:
+        if conn is None:
+            with self._connect() as conn:
+                return self._status(job_id, conn)
+        job = conn.execute(
+            "SELECT id, state, total, created_at, finished_at, busy_s, error FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        if job is None:
+            return None
+        done, errors = conn.execute(
+            "SELECT count(outcome), count(*) FILTER (WHERE ok = 0) FROM items WHERE job_id = ?", (job_id,)
+        ).fetchone()
         id_, state, total, created_at, finished_at, busy_s, error = job
         return JobStatus(
             id=id_,
