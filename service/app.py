@@ -100,6 +100,9 @@ def create_app(loader: Callable[[], Pipeline] | None = None, settings: Settings 
         version=__version__,
         summary="Section summaries, hedged claims and stance labels for news articles, with character offsets.",
         lifespan=lifespan,
+        # One schema per model: AnalysisResult is both an answer and POST /v1/report's body, and two schemas
+        # titled alike ("AnalysisResult-Input", "-Output") break client generators.
+        separate_input_output_schemas=False,
     )
 
     install_error_handlers(app)

@@ -36,6 +36,7 @@ def _analyze(args: argparse.Namespace) -> int:
         summary_sentences=args.summary_sentences,
         section_summary_sentences=args.section_summary_sentences,
         summary_ratio=args.summary_ratio,
+        force_language=args.force_language,
     )
     result = analyze(text, targets=args.target, claims=args.claim, options=options,
                      content_type=content_type, id=args.id)
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--section-summary-sentences", type=int)
     a.add_argument("--summary-ratio", type=float)
     a.add_argument("--id", help="id to report for the article (default: a hash of the text)")
+    a.add_argument("--force-language", action="store_true",
+                   help="analyse text in a language other than English (refused otherwise); the result carries a warning")
     a.set_defaults(run=_analyze)
 
     s = commands.add_parser("serve", help="start the HTTP API")
