@@ -26,6 +26,10 @@ import schemathesis
 from schemathesis.core import NOT_SET, NotSet
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "schemathesis.toml"
+# The server's limits in a fuzzing run (Settings fields). Its schema states them, so the fuzzer keeps to
+# them: requests at the boundaries (the longest text, the most targets) stay cheap to analyse.
+LIMITS = {"max_chars": 2_000, "max_targets": 3, "max_claims": 3, "max_item_chars": 100, "max_batch": 4,
+          "max_job_items": 8}
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/json-lines"})
 
 # The JSON-lines body of POST /v1/jobs is documented as a string; without this, schemathesis would
@@ -64,7 +68,7 @@ def load_config(max_examples: int, seed: int | None = None, continue_on_failure:
 
 
 def checks_off() -> list[str]:
-    """The checks `schemathesis.toml` turns off, for a report to name."""
+    """The checks `schemathesis.toml` turns off, for a report to name (none, today)."""
     checks = _checked_in().get("checks", {})
     return sorted(name for name, value in checks.items() if isinstance(value, dict) and value.get("enabled") is False)
 

@@ -32,7 +32,7 @@ from schemathesis.python import asgi
 
 from service.app import create_app
 from stancelens.config import Settings
-from stancelens.fuzzing import load_config
+from stancelens.fuzzing import LIMITS, load_config
 from stancelens.pipeline import default_pipeline
 
 from .test_api import client  # noqa: F401  (a fixture: the app with the real models, ready)
@@ -40,9 +40,6 @@ from .test_api import client  # noqa: F401  (a fixture: the app with the real mo
 # Per operation and generation mode, and stateful sequences; the coverage cases come on top.
 # About 20 s in all on 2 cores.
 MAX_EXAMPLES = 10
-# The server's limits for the run, stated in its schema: boundary cases stay cheap to analyse.
-LIMITS = {"max_chars": 2_000, "max_targets": 3, "max_claims": 3, "max_item_chars": 100, "max_batch": 4,
-          "max_job_items": 8}
 
 # Schemathesis makes one test per operation from a schema it has when the module is collected (its
 # fixture-based schemas do not run on pytest 9), so the app is built here; building it loads nothing.
