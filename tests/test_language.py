@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.app import create_app
 from stancelens.cli import main
-from stancelens.config import Settings
 from stancelens.errors import InputError
 from stancelens.language import MIN_LETTERS, detect
 from stancelens.schema import AnalysisResult, AnalyzeOptions
 
-from .test_api import _wait_ready
+from .test_api import client  # noqa: F401  (a fixture: the app with the real models, ready)
 from .test_jobs import jsonl, outcomes, wait_finished
 
 # The example: a German news item the models answered with dates and nouns as targets.
@@ -31,14 +28,6 @@ ENGLISH_WITH_QUOTES = (
     "could take effect next week, though some experts warned of economic costs for Nordrhein-Westfalen, "
     "Île-de-France and Москва."
 )
-
-
-@pytest.fixture(scope="module")
-def client(pipeline, tmp_path_factory):
-    settings = Settings(jobs_db=tmp_path_factory.mktemp("jobs") / "jobs.sqlite3")
-    with TestClient(create_app(loader=lambda: pipeline, settings=settings)) as c:
-        _wait_ready(c)
-        yield c
 
 
 @pytest.mark.parametrize("text, code", [(GERMAN, "de"), (FRENCH, "fr")])
@@ -80,7 +69,7 @@ def test_html_is_judged_on_the_text_extracted_from_it(pipeline):
         pipeline.analyze(f"<html><body><h1>Sanktionen</h1><p>{GERMAN}</p></body></html>")
 
 
-def test_the_api_batch_and_jobs_give_the_same_refusal(client):
+def test_the_api_batch_and_jobs_give_the_same_refusal(client):  # noqa: F811
     single = client.post("/v1/analyze", json={"text": GERMAN})
     assert single.status_code == 422
     message = single.json()["detail"]
@@ -100,7 +89,7 @@ def test_the_api_batch_and_jobs_give_the_same_refusal(client):
     assert forced.ok and forced.result.warnings
 
 
-def test_the_api_analyses_german_when_forced(client):
+def test_the_api_analyses_german_when_forced(client):  # noqa: F811
     r = client.post("/v1/analyze", json={"text": GERMAN, "options": {"force_language": True}})
     assert r.status_code == 200, r.text
     result = AnalysisResult.model_validate(r.json())
