@@ -117,12 +117,11 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
             "description": "The job, queued; poll it at `Location`.",
             "headers": {"Location": {"description": "The job's URL.", "required": True, "schema": {"type": "string"}}},
         },
-        413: {"model": ErrorResponse, "description": "More documents than STANCELENS_MAX_JOB_ITEMS, or a body over "
-              "STANCELENS_MAX_UPLOAD_BYTES."},
+        413: {"model": ErrorResponse, "description": "A body over STANCELENS_MAX_UPLOAD_BYTES."},
         415: {"model": ErrorResponse, "description": "The body is neither JSON nor JSON lines, or the uploaded "
               "file is of another type (an image, a PDF) or not UTF-8 text."},
         422: {"model": ErrorResponse, "description": "The body is not JSON (for application/json), not a list, has "
-              "no documents, or a multipart upload has no `file` field."},
+              "no documents or more than STANCELENS_MAX_JOB_ITEMS, or a multipart upload has no `file` field."},
         **NOT_READY,
     },
     dependencies=[Depends(ready_pipeline)],

@@ -242,7 +242,7 @@ class Pipeline:
         claims = list(claims or [])
         self._check_items(targets, claims)  # before reading: a bad request costs no parsing
         timer = _Timer(deadline)
-        article = self.read(text, content_type, timer, force_language=bool(options and options.force_language))
+        article = self.read(text, content_type, timer, refuse_language=not (options and options.force_language))
         return self.annotate(
             article,
             targets=targets,
@@ -253,11 +253,14 @@ class Pipeline:
         )
 
     def read(self, text: str, content_type: ContentType = "auto", timer: _Timer | None = None, *,
-             force_language: bool = False) -> Article:
+             refuse_language: bool = False) -> Article:
         """The stages every analysis shares: normalise, language, sections, sentences, and one encoding pass.
-        Text in a language the models cannot read raises `UnsupportedLanguageError`, unless `force_language`."""
+        With `refuse_language` (as `analyze` and `analyze_batch` do, unless `options.force_language`), text in a
+        language the models cannot read raises `UnsupportedLanguageError`. Without it the language is reported
+        only: the evaluation and training code reads curated English data, where a misjudged headline must not
+        stop a run; the result's `warnings` say when the text looked like another language."""
         timer = timer or _Timer()
-        article = self._parse(text, content_type, timer, force_language)
+        article = self._parse(text, content_type, timer, refuse_language)
         with timer.stage("encode"):
             self._encode([article])
         return article
@@ -284,13 +287,13 @@ class Pipeline:
                 article.heading_states = states[at : at + n]
                 at += n
 
-    def _parse(self, text: str, content_type: ContentType, timer: _Timer, force_language: bool) -> Article:
+    def _parse(self, text: str, content_type: ContentType, timer: _Timer, refuse_language: bool) -> Article:
         self._check_text(text)
         with timer.stage("normalize"):
             article = normalize(text, content_type)
         with timer.stage("language"):
             article.language = detect(article.text)
-            article.warnings = check_language(article.language, force_language)
+            article.warnings = check_language(article.language, refuse=refuse_language)
         with timer.stage("sections"):
             article.sections = build_sections(article.text, article.markers)
         with timer.stage("sentences"):
@@ -325,7 +328,7 @@ class Pipeline:
             timer = _Timer(deadline)
             try:
                 self._check_items(req.targets, req.claims)
-                article = self._parse(req.text, req.content_type, timer, req.options.force_language)
+                article = self._parse(req.text, req.content_type, timer, not req.options.force_language)
                 timer.check("encode")
             except (InputError, DeadlineExceeded) as exc:
                 out[i] = exc
