@@ -13,11 +13,10 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-# trafilatura's element -> the HTML element normalize reads the same way.
+# trafilatura's elements (its TEI_VALID_TAGS) -> the HTML element normalize reads the same way; `p`,
+# `div` and `table` are HTML already. Images and comments are not asked for, so none come back.
 _HTML_TAG = {"list": "ul", "item": "li", "lb": "br", "quote": "blockquote", "row": "tr", "cell": "td",
-             "code": "pre", "ref": "span", "hi": "span", "del": "span", "doc": "div", "main": "div", "body": "div",
-             "ab": "p"}
-_DROPPED = {"graphic", "comments"}
+             "code": "pre", "ref": "span", "hi": "span", "del": "span", "graphic": "span", "body": "div", "ab": "p"}
 _BOLD = {"#b", "#strong"}
 
 
@@ -38,11 +37,8 @@ def main_content(root: lxml.html.HtmlElement) -> lxml.etree._Element | None:
     body = getattr(document, "body", None)
     if body is None or not "".join(body.itertext()).strip():
         return None
-    for el in list(body.iter()):
+    for el in body.iter():
         if not isinstance(el.tag, str):
-            continue
-        if el.tag in _DROPPED:
-            _remove_keeping_tail(el)
             continue
         rend = el.get("rend", "")
         if el.tag == "head":
@@ -55,15 +51,3 @@ def main_content(root: lxml.html.HtmlElement) -> lxml.etree._Element | None:
             el.tag = _HTML_TAG.get(el.tag, el.tag)
     return body
 
-
-def _remove_keeping_tail(el: lxml.etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
