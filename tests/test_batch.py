@@ -223,7 +223,7 @@ def test_bad_records_go_to_the_errors_file_and_the_run_goes_on(tmp_path, collect
     assert "no value in text field 'text'" in reasons["missing"][0]
     assert "holds a int" in reasons["number"][0]
     assert "surrogate" in reasons["surrogate"][0]
-    assert reasons["long"][1] == 413 and "over the limit" in reasons["long"][0]
+    assert reasons["long"][1] == 422 and "over the limit" in reasons["long"][0]
     # Lines that are no record get an id hashed from the line, and their line number.
     by_row = {e.row: e.error for e in errors}
     assert "not valid JSON" in by_row[5] and "not valid UTF-8" in by_row[6] and "not an object" in by_row[9]

@@ -148,7 +148,8 @@ def test_analyze_each_gives_each_article_its_outcome_and_deadline(pipeline):
 
     from stancelens.errors import DeadlineExceeded
 
-    requests = [AnalyzeRequest(text="Officials said the plan may work."), AnalyzeRequest(text=" "),
+    # HTML without visible text: valid as a request, refused by the analysis.
+    requests = [AnalyzeRequest(text="Officials said the plan may work."), AnalyzeRequest(text="<p> </p>"),
                 AnalyzeRequest(text="The ministers appear to agree.")]
     outcomes = pipeline.analyze_each(requests, [None, None, time.monotonic() - 1])
     assert outcomes[0].text == requests[0].text
