@@ -205,8 +205,8 @@ class AnalysisResult(BaseModel):
     model: ModelInfo = Field(description="Versions of the models that produced this result.")
     language: LanguageInfo = Field(description="The language of `text`, as detected. Text the detector is sure is "
                                    "not English is refused with 422 unless `options.force_language` is set.")
-    warnings: list[str] = Field(default_factory=list, description="Why this result may not be reliable (text "
-                                "analysed with `force_language`); empty otherwise.")
+    warnings: list[str] = Field(default_factory=list, description="Why this result may not be reliable (text in "
+                                "a language other than English, analysed anyway); empty otherwise.")
     summary: Summary = Field(description="Summary of the whole article.")
     sections: list[Section] = Field(description="Top-level sections in text order; they tile `text`.")
     hedged_claims: list[HedgedClaim] = Field(
@@ -224,9 +224,9 @@ EXAMPLE_TEXT = (
 )
 
 
-# What the checks refuse, stated in the schema too. The server's own limits (STANCELENS_MAX_CHARS and the
-# like) are settings: the app adds them to the OpenAPI schema it serves (`service/openapi.py`).
-# The checks give the messages; the schema states the same rules (`\S`: not only whitespace).
+# The checks refuse, with their own messages, what the schema states (`\S`: not only whitespace). The
+# server's limits (STANCELENS_MAX_CHARS and the like) are settings: the app adds them to the OpenAPI
+# schema it serves (`service/openapi.py`).
 ArticleText = Annotated[
     str,
     AfterValidator(check_article_text),
