@@ -38,7 +38,7 @@ from stancelens.pipeline import default_pipeline
 from .test_api import client  # noqa: F401  (a fixture: the app with the real models, ready)
 
 # Per operation and generation mode, and stateful sequences; the coverage cases come on top.
-# About 20 s in all on 2 cores.
+# About 30 s in all on 2 cores.
 MAX_EXAMPLES = 10
 
 # Schemathesis makes one test per operation from a schema it has when the module is collected (its
