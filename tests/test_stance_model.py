@@ -193,11 +193,11 @@ def test_targets_scored_together_get_what_each_gets_alone(pipeline, example_text
 # --- the article-level aggregation ------------------------------------------------------------
 
 
-def _aggregation(weights=(0.0, 0.0, 0.0, 0.0), temperature=1.0):
+def _aggregation(weights=(0.0, 0.0, 0.0, 0.0), per_log_unit=0.0):
     from stancelens.stance.aggregate import FEATURES, AggregationConfig, ArticleAggregation
 
     return ArticleAggregation(AggregationConfig(version="test", features=list(FEATURES), weights=list(weights),
-                                                temperature=temperature))
+                                                temperature_per_log_unit=per_log_unit))
 
 
 def test_the_fitted_form_with_no_weights_is_the_mean(pipeline):
@@ -220,25 +220,29 @@ def test_a_heading_weight_lets_the_headline_decide(pipeline):
     assert weighted.evidence[0].text == "Kyiv wins praise"
 
 
-def test_the_score_is_the_calibrated_probability_of_the_label():
+def test_the_temperature_grows_with_the_units_pooled():
     from stancelens.stance.aggregate import Unit, calibrated
 
-    unit = Unit(span=(0, 5), probabilities=np.array([0.6, 0.3, 0.1]), heading=False, position=0.0,
-                references_only=False)
-    # A temperature above 1 flattens the distribution, below 1 sharpens it.
-    soft = _aggregation(temperature=2.0)([unit])
-    assert soft.sum() == pytest.approx(1.0) and soft[0] < 0.6 and np.argmax(soft) == 0
-    sharp = _aggregation(temperature=0.5)([unit])
-    assert sharp[0] > 0.6 and np.argmax(sharp) == 0  # a temperature never changes the label
-    assert calibrated(np.array([0.6, 0.3, 0.1]), 1.0) == pytest.approx([0.6, 0.3, 0.1])
-    assert _aggregation()([]) == pytest.approx([0.0, 1.0, 0.0])  # nothing said: neutral
+    def unit(start):
+        return Unit(span=(start, start + 5), probabilities=np.array([0.6, 0.3, 0.1]), heading=False,
+                    position=0.0, references_only=False)
+
+    aggregation = _aggregation(per_log_unit=1.0)
+    # One unit is the sentence model's own, calibrated judgement: no temperature.
+    assert aggregation([unit(0)]) == pytest.approx([0.6, 0.3, 0.1])
+    # Four units that agree: the article is less sure than each of them, and keeps their label.
+    pooled = aggregation([unit(i * 10) for i in range(4)])
+    assert pooled.sum() == pytest.approx(1.0) and 1 / 3 < pooled[0] < 0.6 and np.argmax(pooled) == 0
+    expected = calibrated(np.array([0.6, 0.3, 0.1]), 1 + np.log(4))
+    assert pooled == pytest.approx(expected)
+    assert aggregation([]) == pytest.approx([0.0, 1.0, 0.0])  # nothing said: neutral
 
 
 def test_an_aggregation_of_other_features_refuses_to_load(tmp_path):
     from stancelens.stance.aggregate import ArticleAggregation
 
     (tmp_path / "aggregation.json").write_text(json.dumps(
-        {"version": "old", "features": ["heading"], "weights": [1.0], "temperature": 1.0}))
+        {"version": "old", "features": ["heading"], "weights": [1.0], "temperature_per_log_unit": 1.0}))
     with pytest.raises(ValueError, match="refit it"):
         ArticleAggregation.load(tmp_path)
 

@@ -5,18 +5,20 @@ mentions it.
 label wins. `ArticleAggregation` is fitted on PerSenT's news articles (`stancelens train
 article`): a weighted mean of the unit distributions, each unit weighted by what it is (a
 heading, how early it comes, whether it names the target or only refers to it, how confident
-the sentence model is), then a temperature, so that the score is the probability of the label:
+the sentence model is), then a temperature that grows with the number of units, so that the
+score is the probability of the label:
 
     w_u = exp(theta . f_u)          p = sum_u w_u p_u / sum_u w_u
-    P(label) = softmax(log(p) / T)
+    T = 1 + b ln(n)                 P(label) = softmax(log(p) / T)
 
-Five numbers in all, fitted by maximum likelihood with an L2 penalty on theta chosen by
+One unit is the sentence model's own judgement, calibrated on sentences (T = 1); the more
+sentences are pooled, the less the article's label follows from how sure each one is. Five
+numbers in all, fitted by maximum likelihood with an L2 penalty on theta chosen by
 cross-validation on the training articles; `models/article_stance/README.md` has the values.
 There is no prior per label: one fitted on PerSenT (favor 53%, against 10%) describes its
 sample of articles about a person, and it turned the example article's North Korea and Russia
-to favor. A single unit keeps its label (the weights cancel and a temperature moves no argmax),
-so sentence-level data (NewsMTSC) is labelled as by the sentence model. A target with no unit
-gets neutral: the article says nothing about it.
+to favor. A temperature moves no argmax, so the label is the weighted mean's. A target with no
+unit gets neutral: the article says nothing about it.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class AggregationConfig(BaseModel):
     version: str = Field(description="Reported by the API, with the sentence model's, under target_stance.")
     features: list[str] = Field(description="Unit features, in the order of `weights`.")
     weights: list[float] = Field(description="theta: a unit's log-weight per feature.")
-    temperature: float = Field(gt=0)
+    temperature_per_log_unit: float = Field(ge=0, description="b: the temperature is 1 + b ln(units).")
     training: dict = Field(default_factory=dict, description="Data, folds and penalty it was fitted with.")
 
 
@@ -73,6 +75,10 @@ def mixture(units: list[Unit], weights: np.ndarray) -> np.ndarray:
     f = np.stack([u.features() for u in units])
     w = np.exp(f @ weights)
     return (w[:, None] * np.stack([u.probabilities for u in units])).sum(axis=0) / w.sum()
+
+
+def temperature(units: int, per_log_unit: float) -> float:
+    return 1.0 + per_log_unit * float(np.log(max(units, 1)))
 
 
 def calibrated(p: np.ndarray, temperature: float) -> np.ndarray:
@@ -97,7 +103,8 @@ class ArticleAggregation:
     def __call__(self, units: list[Unit]) -> np.ndarray:
         if not units:
             return _none()
-        return calibrated(mixture(units, self.weights), self.config.temperature)
+        return calibrated(mixture(units, self.weights),
+                          temperature(len(units), self.config.temperature_per_log_unit))
 
 
 def save(config_without_version: dict, folder: Path) -> AggregationConfig:

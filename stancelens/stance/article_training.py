@@ -68,14 +68,15 @@ def _tensors(items: list[list[Unit]]) -> tuple[torch.Tensor, torch.Tensor, torch
 
 def _log_probs(params: torch.Tensor, f: torch.Tensor, p: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Log P(label) per article, as `ArticleAggregation` computes it (articles without units excluded)."""
-    theta, log_t = params[: len(FEATURES)], params[len(FEATURES)]
+    theta, log_b = params[: len(FEATURES)], params[len(FEATURES)]
     w = torch.exp(f @ theta) * mask
     mixed = (w.unsqueeze(-1) * p).sum(1) / w.sum(1, keepdim=True).clamp_min(1e-12)
-    return torch.log_softmax(torch.log(mixed.clamp(1e-6, 1.0)) / torch.exp(log_t), dim=-1)
+    t = 1 + torch.exp(log_b) * torch.log(mask.sum(1, keepdim=True).clamp_min(1))
+    return torch.log_softmax(torch.log(mixed.clamp(1e-6, 1.0)) / t, dim=-1)
 
 
 def fit(items: list[list[Unit]], gold: np.ndarray, penalty: float) -> np.ndarray:
-    """The aggregation's numbers (theta, log T) for these articles."""
+    """The aggregation's numbers (theta, log b) for these articles."""
     keep = [i for i, units in enumerate(items) if units]
     f, p, mask = _tensors([items[i] for i in keep])
     y = torch.from_numpy(gold[keep])
@@ -120,7 +121,7 @@ def choose_penalty(items: list[list[Unit]], gold: np.ndarray, config: ArticleTra
 def to_config(params: np.ndarray, training: dict) -> dict:
     n = len(FEATURES)
     return {"features": list(FEATURES), "weights": [round(float(x), 6) for x in params[:n]],
-            "temperature": round(float(np.exp(params[n])), 6), "training": training}
+            "temperature_per_log_unit": round(float(np.exp(params[n])), 6), "training": training}
 
 
 def train(data: Path, out: Path, base: Pipeline, config: ArticleTrainingConfig) -> None:
