@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The package goes into site-packages, away from models/: name the shipped models where they are copied.
 ENV STANCELENS_HEDGE_MODEL=/app/models/hedge \
     STANCELENS_STANCE_MODEL=/app/models/stance \
+    STANCELENS_ARTICLE_STANCE_MODEL=/app/models/article_stance \
     STANCELENS_CLAIM_MODEL=/app/models/claims
 
 WORKDIR /app

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Target stance: a trained stance model's folder or hub id (default: the shipped models/stance), "
         "or 'vader' for the VADER lexicon over the mention's clause.",
     )
+    article_stance_model: str = Field(
+        default_factory=lambda: str(_shipped_model("article_stance")),
+        description="Target stance over a whole article: a fitted aggregation's folder or hub id (default: the "
+        "shipped models/article_stance, fitted on PerSenT), or 'mean' for the mean of the sentence distributions. "
+        "Used with a trained stance model.",
+    )
     claim_model: str = Field(
         default_factory=lambda: str(_shipped_model("claims")),
         description="Claim stance: a trained claim-stance model's folder or hub id (default: the shipped "

@@ -43,9 +43,9 @@ from .schema import (
     Span,
 )
 from .sections import build_sections
-from .stance import Body, ClaimStanceStage, TargetStanceStage, load_claim_stance, load_target_stance
+from .stance import Body, ClaimStanceStage, TargetStanceStage, load_aggregation, load_claim_stance, load_target_stance
 from .summarize import Summarizer, make_summarizer
-from .targets import discover_targets, find_mentions, resolve_pronouns, user_target
+from .targets import resolve_targets
 
 DEFAULT_SUMMARY_SENTENCES = 3
 DEFAULT_SECTION_SUMMARY_SENTENCES = 2
@@ -158,6 +158,8 @@ class Pipeline:
                           lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size,
                                                   max_tokens=settings.encoder_batch_tokens,
                                                   precision=settings.precision))
+        aggregation = _loaded("the article-stance aggregation", settings.article_stance_model,
+                              "STANCELENS_ARTICLE_STANCE_MODEL", lambda: load_aggregation(settings.article_stance_model))
         return cls(
             settings,
             linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",
@@ -168,7 +170,7 @@ class Pipeline:
             hedges=_loaded("the hedge model", settings.hedge_model, "STANCELENS_HEDGE_MODEL",
                            lambda: load_hedge_detector(settings.hedge_model, encoder)),
             target_stance=_loaded("the stance model", settings.stance_model, "STANCELENS_STANCE_MODEL",
-                                  lambda: load_target_stance(settings.stance_model, encoder)),
+                                  lambda: load_target_stance(settings.stance_model, encoder, aggregation)),
             claim_stance=_loaded("the claim-stance model", settings.claim_model, "STANCELENS_CLAIM_MODEL",
                                  lambda: load_claim_stance(settings.claim_model, encoder)),
         )
@@ -382,14 +384,7 @@ class Pipeline:
             threshold = self.hedges.threshold if options.hedge_threshold is None else options.hedge_threshold
             hedged = [self._hedged_claim(article, h) for h in hedges if h.score >= threshold]
         with timer.stage("stances"):
-            wanted = [user_target(t) for t in targets]
-            given = {t.name.lower() for t in wanted}
-            if options.auto_targets:
-                found = discover_targets(article, options.max_auto_targets + len(wanted))
-                wanted += [t for t in found if t.name.lower() not in given][: options.max_auto_targets]
-            for target in wanted:
-                find_mentions(article, target)
-            resolve_pronouns(article, wanted)
+            wanted = resolve_targets(article, targets, options.max_auto_targets if options.auto_targets else 0)
             stances = self.target_stance.score(article, wanted, options.evidence_per_target)
         with timer.stage("claims"):
             claim_results = []

@@ -113,14 +113,29 @@ class Evidence(Span):
     score: float = Field(ge=0.0, le=1.0, description="Confidence in this sentence's label.")
 
 
+class MentionKind(str, Enum):
+    name = "name"
+    pronoun = "pronoun"
+    nominal = "nominal"
+
+
+class Mention(Span):
+    kind: MentionKind = Field(
+        MentionKind.name,
+        description="`name`: one of the target's names or aliases as written; `pronoun` ('he', 'her', 'it', "
+        "'they') and `nominal` ('the president', 'the senator'): a reference the article resolves to the target.")
+
+
 class TargetStance(BaseModel):
-    target: str = Field(description="Canonical name of the target.")
-    aliases: list[str] = Field(description="Surface forms merged into this target that occur in the text "
-                               "(resolved pronouns are mentions, not aliases).")
+    target: str = Field(description="Canonical name of the target; a requested target keeps the request's spelling.")
+    aliases: list[str] = Field(description="Names merged into this target that occur in the text, in order of first "
+                               "use (resolved pronouns and nominals are mentions, not aliases).")
     origin: Literal["user", "auto"] = Field(description="Given in the request, or found by NER.")
     label: StanceLabel = Field(description="The article's stance toward the target: favor, against or neutral.")
-    score: float = Field(ge=0.0, le=1.0, description="Confidence in the label.")
-    mentions: list[Span] = Field(description="Every mention of the target, headings and resolved pronouns included.")
+    score: float = Field(ge=0.0, le=1.0, description="Probability of the label, from all the target's mentions "
+                         "(calibrated on PerSenT news articles; see models/article_stance).")
+    mentions: list[Mention] = Field(description="Every mention of the target in text order, headings included, "
+                                    "each a name or a resolved reference.")
     evidence: list[Evidence] = Field(description="Sentences (or headings) that carry the stance, strongest first.")
 
 

@@ -12,13 +12,16 @@ _MODELS = {
               "the hedge model (models/hedge) on CoNLL-2010 Wikipedia and the Szeged Uncertainty Corpus"),
     "stance": ("stancelens.stance.training", "StanceTrainingConfig",
                "the target-stance model (models/stance) on NewsMTSC"),
+    "article": ("stancelens.stance.article_training", "ArticleTrainingConfig",
+                "the article-level stance aggregation (models/article_stance) on PerSenT"),
     "claims": ("stancelens.stance.claims_training", "ClaimTrainingConfig",
                "the claim-stance model (models/claims) on FNC-1 and Emergent"),
 }
 # The claim model learns from what the whole pipeline makes of a body (sentences, hedge scores);
 # the heads need only the encoder. Training computes in float32 whatever the machine serves in, so a
 # model retrains to the same weights on any CPU.
-_NEEDS_PIPELINE = {"claims"}
+# The article aggregation learns from the sentence model's units on articles as the pipeline reads them.
+_NEEDS_PIPELINE = {"claims": {"claim_model": "rules"}, "article": {"article_stance_model": "mean"}}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -40,7 +43,7 @@ def _train(args: argparse.Namespace) -> int:
         from .pipeline import Pipeline
 
         # The claim model is trained on what the other stages make of a body: it does not run itself.
-        base = Pipeline.load(get_settings().model_copy(update={"claim_model": "rules", "precision": "fp32"}))
+        base = Pipeline.load(get_settings().model_copy(update={**_NEEDS_PIPELINE[args.model], "precision": "fp32"}))
     else:
         from .encoder import SentenceEncoder
 
@@ -56,12 +59,16 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         m = models.add_parser(name, help=f"train {what.split(' on ')[0]}", argument_default=argparse.SUPPRESS,
                               description=f"Train {what}, over the configured encoder (STANCELENS_ENCODER). "
                                           "Options left out take the shipped model's values, listed in its card.")
-        m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: models/{name})")
+        shipped = what.split("(")[1].split(")")[0]
+        m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: {shipped})")
         m.add_argument("--data", default=None,
                        help="the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
-        m.add_argument("--epochs", type=int)
-        m.add_argument("--learning-rate", dest="learning_rate", type=float)
-        m.add_argument("--batch-size", dest="batch_size", type=int)
+        if name == "article":  # eight numbers fitted by L-BFGS: no epochs or batches
+            m.add_argument("--folds", type=int, help="cross-validation folds for choosing the L2 penalty")
+        else:
+            m.add_argument("--epochs", type=int)
+            m.add_argument("--learning-rate", dest="learning_rate", type=float)
+            m.add_argument("--batch-size", dest="batch_size", type=int)
         m.add_argument("--seed", type=int)
         m.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
         if name in ("hedge", "stance"):

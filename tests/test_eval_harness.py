@@ -6,12 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stancelens.cli import main
 from stancelens.evaluation.schema import EvalReport, EvalSuite
 from stancelens.evaluation.tasks import SUITE
 from stancelens.hedges import LexiconHedgeDetector
+from stancelens.schema import AnalyzeOptions
 from stancelens.summarize import LeadSummarizer, RandomSummarizer
 
 from .conftest import DATA
@@ -85,6 +87,25 @@ def test_stance_maps_dataset_labels(capsys, pipeline):
     assert "fnc_relative" not in report.metrics
     top = max(set(gold), key=gold.count)
     assert majority.accuracy.value == pytest.approx(gold.count(top) / len(gold), abs=1e-4)
+
+
+def test_article_level_stance_with_titles_beside_the_plain_mean(capsys, pipeline):
+    from stancelens.stance.article_training import article_input
+
+    report = run_eval(capsys, "stance", "--data", str(SLICES / "persent_dev.jsonl"))
+    records = lines(SLICES / "persent_dev.jsonl")
+    m = report.metrics["labels"]
+    assert report.n == len(records) and sum(c.support for c in m.per_class.values()) == len(records)
+    assert m.calibration is not None and set(report.baselines) == {"majority", "mean"}
+    # Both systems read the same units: a temperature changes scores, never which label is most probable.
+    assert report.baselines["mean"]["labels"].confusion == m.confusion
+    # Mentions are counted per target as the API lists them, title included.
+    found = []
+    for rec in records:
+        result = pipeline.analyze(*article_input(rec["text"], rec["title"])[:1], targets=[rec["target"]],
+                                  content_type="markdown", options=AnalyzeOptions(auto_targets=False))
+        found.append(len(result.stances[0].mentions))
+    assert report.metrics["mentions"]["median_all"].value == pytest.approx(float(np.median(found)))
 
 
 def test_semeval_reports_f_avg(capsys, pipeline):
@@ -190,7 +211,7 @@ def test_eval_all_writes_one_report_with_plots(tmp_path, capsys, pipeline):
         "newsmtsc/dev_mt.jsonl": "newsmtsc_dev.jsonl", "newsmtsc/dev_rw.jsonl": "newsmtsc_dev.jsonl",
         "semeval2016_stance/dev.jsonl": "semeval_dev.jsonl", "fnc1/dev_stances.jsonl": "fnc_dev_stances.jsonl",
         "fnc1/train_bodies.jsonl": "fnc_dev_bodies.jsonl", "emergent/dev.jsonl": "emergent_dev.jsonl",
-        "cnndm_summ/dev.jsonl": "cnndm_dev.jsonl",
+        "cnndm_summ/dev.jsonl": "cnndm_dev.jsonl", "persent/dev.jsonl": "persent_dev.jsonl",
     }
     for rel, name in sources.items():
         (tmp_path / "data" / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def test_the_train_command_writes_a_stance_model(tmp_path, data_dir, two_layer_e
 def test_a_saved_model_loads_and_predicts_the_same(trained, two_layer_encoder):
     out, model = trained
     loaded = load_target_stance(str(out), two_layer_encoder)
-    assert isinstance(loaded, ModelTargetStanceScorer) and loaded.version == model.config.version
+    assert isinstance(loaded, ModelTargetStanceScorer) and loaded.version == model.config.version + "+mean-1"
     _, (states,) = two_layer_encoder.encode_with_states(["Critics attacked Bob harshly."], model.layer)
     mention = [Mention(states, 16, 19, "Bob")]
     np.testing.assert_allclose(loaded.model.predict(mention), model.predict(mention), atol=0.01)
@@ -116,7 +116,7 @@ def test_the_pipeline_labels_targets_with_the_model(trained, two_layer_encoder):
     result = pipeline.analyze(text, targets=["Bob"], options=AnalyzeOptions(auto_targets=False))
     assert_offsets_valid(result)
     (bob,) = result.stances
-    assert result.model.components["target_stance"] == model.config.version
+    assert result.model.components["target_stance"].startswith(model.config.version + "+article-")
     assert bob.label is StanceLabel.against and len(bob.mentions) == 3
     assert bob.evidence[0].label is StanceLabel.against and bob.evidence[-1].text == "Bob arrived on Monday."
 
@@ -137,9 +137,8 @@ class FixedModel:
         return np.array([self.answers[m.text] for m in mentions])
 
 
-def _score(article, answers: dict[str, list[float]], name: str, max_evidence: int = 5):
-    scorer = ModelTargetStanceScorer.__new__(ModelTargetStanceScorer)
-    scorer.model, scorer.version, scorer.state_layer = FixedModel(answers), "fixed", 1
+def _score(article, answers: dict[str, list[float]], name: str, max_evidence: int = 5, aggregation=None):
+    scorer = ModelTargetStanceScorer(FixedModel(answers), aggregation)
     target = user_target(name)
     find_mentions(article, target)
     (result,) = scorer.score(article, [target], max_evidence)
@@ -189,3 +188,90 @@ def test_targets_scored_together_get_what_each_gets_alone(pipeline, example_text
         assert (result.target, result.label) == (alone.target, alone.label)
         assert result.score == pytest.approx(alone.score, abs=1e-3)  # other batches pad differently
         assert [e.start for e in result.evidence] == [e.start for e in alone.evidence]
+
+
+# --- the article-level aggregation ------------------------------------------------------------
+
+
+def _aggregation(weights=(0.0, 0.0, 0.0, 0.0), per_log_unit=0.0):
+    from stancelens.stance.aggregate import FEATURES, AggregationConfig, ArticleAggregation
+
+    return ArticleAggregation(AggregationConfig(version="test", features=list(FEATURES), weights=list(weights),
+                                                temperature_per_log_unit=per_log_unit))
+
+
+def test_the_fitted_form_with_no_weights_is_the_mean(pipeline):
+    from stancelens.stance.aggregate import MeanAggregation
+
+    article = pipeline.read("Russia, Russia and Russia again. Moscow hailed the deal. Moscow cheered.", "text")
+    answers = {"Russia": AGAINST, "Moscow": FAVOR}
+    mean = _score(article, answers, "Russia", aggregation=MeanAggregation())
+    fitted = _score(article, answers, "Russia", aggregation=_aggregation())
+    assert (fitted.label, fitted.score) == (mean.label, pytest.approx(mean.score, abs=1e-4))
+
+
+def test_a_heading_weight_lets_the_headline_decide(pipeline):
+    text = "# Kyiv wins praise\n\nUkraine was criticised on Monday. Ukraine was criticised again."
+    article = pipeline.read(text, "markdown")
+    answers = {"Ukraine": AGAINST, "Kyiv": FAVOR}  # the headline favours, both sentences are against
+    assert _score(article, answers, "Ukraine", aggregation=_aggregation()).label is StanceLabel.against
+    weighted = _score(article, answers, "Ukraine", aggregation=_aggregation(weights=(3.0, 0, 0, 0)))
+    assert weighted.label is StanceLabel.favor
+    assert weighted.evidence[0].text == "Kyiv wins praise"
+
+
+def test_the_temperature_grows_with_the_units_pooled():
+    from stancelens.stance.aggregate import Unit, calibrated
+
+    def unit(start):
+        return Unit(span=(start, start + 5), probabilities=np.array([0.6, 0.3, 0.1]), heading=False,
+                    position=0.0, references_only=False)
+
+    aggregation = _aggregation(per_log_unit=1.0)
+    # One unit is the sentence model's own, calibrated judgement: no temperature.
+    assert aggregation([unit(0)]) == pytest.approx([0.6, 0.3, 0.1])
+    # Four units that agree: the article is less sure than each of them, and keeps their label.
+    pooled = aggregation([unit(i * 10) for i in range(4)])
+    assert pooled.sum() == pytest.approx(1.0) and 1 / 3 < pooled[0] < 0.6 and np.argmax(pooled) == 0
+    expected = calibrated(np.array([0.6, 0.3, 0.1]), 1 + np.log(4))
+    assert pooled == pytest.approx(expected)
+    assert aggregation([]) == pytest.approx([0.0, 1.0, 0.0])  # nothing said: neutral
+
+
+def test_an_aggregation_of_other_features_refuses_to_load(tmp_path):
+    from stancelens.stance.aggregate import ArticleAggregation
+
+    (tmp_path / "aggregation.json").write_text(json.dumps(
+        {"version": "old", "features": ["heading"], "weights": [1.0], "temperature_per_log_unit": 1.0}))
+    with pytest.raises(ValueError, match="refit it"):
+        ArticleAggregation.load(tmp_path)
+
+
+def test_the_article_aggregation_trains_from_articles_through_the_pipeline(tmp_path, trained, two_layer_encoder):
+    from stancelens.stance import ArticleAggregation
+    from stancelens.stance.article_training import ArticleTrainingConfig
+    from stancelens.stance.article_training import train as train_article
+
+    out, _ = trained
+    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out),
+                                      claim_model="rules", article_stance_model="mean"))
+    articles = []
+    for i, name in enumerate(NAMES):
+        for label, template in TEMPLATES.items():
+            text = " ".join(template.format(name) for _ in range(2 + i % 3))
+            articles.append({"id": f"{name}-{label}", "title": f"News of {name}", "text": text, "target": name,
+                             "label": {"positive": "favor", "negative": "against"}.get(label, label)})
+    articles.append({"id": "unnamed", "text": "Nobody arrived.", "target": "Bob", "label": "neutral"})
+    (tmp_path / "persent").mkdir()
+    (tmp_path / "persent" / "train.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles))
+    train_article(tmp_path, tmp_path / "model", pipeline, ArticleTrainingConfig(folds=3, penalties=[0.01, 0.1]))
+
+    aggregation = ArticleAggregation.load(tmp_path / "model")
+    assert aggregation.config.training["articles"] == len(articles)
+    assert aggregation.config.training["without_units"] == 1
+    assert len(aggregation.config.training["cv_log_loss"]) == 2  # one cross-validated loss per penalty
+    served = pipeline.replace(target_stance=ModelTargetStanceScorer(pipeline.target_stance.model, aggregation))
+    result = served.analyze("Critics attacked Carol harshly. Critics attacked Carol harshly again.",
+                            targets=["Carol"], options=AnalyzeOptions(auto_targets=False))
+    assert result.stances[0].label is StanceLabel.against
+    assert result.model.components["target_stance"].endswith(aggregation.version)

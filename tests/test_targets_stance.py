@@ -15,7 +15,7 @@ from stancelens.schema import ClaimLabel, StanceLabel
 from stancelens.sections import build_sections
 from stancelens.stance import Body, ClaimStanceScorer, TargetStanceScorer
 from stancelens.stance.rules import target_stance
-from stancelens.targets import Target, country_aliases, discover_targets, find_mentions, resolve_pronouns, user_target
+from stancelens.targets import Target, country_aliases, discover_targets, find_mentions, resolve_targets, user_target
 
 
 @pytest.fixture(scope="module")
@@ -324,19 +324,14 @@ def test_short_final_name_part_is_not_an_alias(parse):
 
 def _resolved(parse, text: str, *names: str) -> dict[str, list[str]]:
     article = parse(text)
-    targets = [user_target(n) for n in names]
-    for target in targets:
-        find_mentions(article, target)
-    resolve_pronouns(article, targets)
-    return {t.name: [article.text[s:e] for s, e in t.pronouns] for t in targets}
+    targets = resolve_targets(article, list(names), 0)
+    return {t.name: [article.text[s:e] for s, e in t.resolved] for t in targets}
 
 
 def test_a_subject_pronoun_continuing_the_subject_is_a_mention(parse):
     text = "Russia rejected the proposal on Monday. It said the plan was unacceptable. It also recalled its envoy."
     article = parse(text)
-    russia = user_target("Russia")
-    find_mentions(article, russia)
-    resolve_pronouns(article, [russia])
+    (russia,) = resolve_targets(article, ["Russia"], 0)
     assert [text[s:e] for s, e in russia.mentions] == ["Russia", "It", "It"]  # the chain goes on
     assert sorted(russia.mention_sentences) == [0, 1, 2]
     assert target_stance(article, russia, StanceLabel.neutral, 1.0, []).aliases == ["Russia"]

@@ -88,6 +88,10 @@ def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
         key = "sentence" if r.task == "hedge" else "labels"
         systems = {"StanceLens": r.metrics[key]} | {k: v[key] for k, v in r.baselines.items()}
         lines += _classification_table(systems)
+        if "mentions" in r.metrics:
+            found = r.metrics["mentions"]
+            lines += ["", "Mentions found per target (median): " + ", ".join(
+                f"{kind.removeprefix('median_')} {_e(est, 1)}" for kind, est in found.items()) + "."]
         if "cue" in r.metrics:
             lines += ["", "Cue spans:", ""] + _cue_table({"StanceLens": r.metrics["cue"]}
                                                          | {k: v["cue"] for k, v in r.baselines.items()})

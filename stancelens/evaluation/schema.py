@@ -103,12 +103,14 @@ class EvalReport(BaseModel):
     metrics: dict[str, Metrics] = Field(
         description="StanceLens's scores. hedge: `sentence` (classification) and, when the data has cue spans, "
         "`cue`; stance and claims: `labels` (classification), with `f1_macro` and `accuracy` copied beside it "
+        "(stance also `mentions`: the median mentions found per target, all and by kind) "
         "and, on FNC-1, `fnc_relative` (its FNC score x 100); summary: `summary` (ROUGE) and "
         "`minus_lead3` (per-document ROUGE difference to Lead-3, paired bootstrap)."
     )
     baselines: dict[str, dict[str, Metrics]] = Field(
         description="Baselines on the same records, same layout as `metrics`: hedge `lexicon`; stance and "
-        "claims `majority`; summary `lead3` and `random3`."
+        "claims `majority`, stance also `mean` (the mean of the sentence distributions over the article); "
+        "summary `lead3` and `random3`."
     )
     model: ModelInfo = Field(description="Versions of the components that produced the predictions.")
     label_map: dict[str, str] = Field(default_factory=dict, description="How the data's labels were mapped to ours.")

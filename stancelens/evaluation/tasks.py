@@ -20,7 +20,8 @@ from ..errors import InputError
 from ..hedges import LexiconHedgeDetector, RuleHedgeDetector
 from ..pipeline import Pipeline
 from ..schema import AnalyzeOptions, HedgeType
-from ..stance import ClaimStanceScorer
+from ..stance import ClaimStanceScorer, MeanAggregation, ModelTargetStanceScorer
+from ..stance.article_training import article_input
 from ..summarize import LeadSummarizer, RandomSummarizer
 from . import metrics
 from .data import field as pick_field
@@ -234,7 +235,28 @@ def evaluate_hedge(pipeline: Pipeline, run: Run) -> Outcome:
 
 # --- target stance ---------------------------------------------------------------------------
 
+def _mean_aggregation(pipeline: Pipeline) -> Pipeline | None:
+    """The pipeline with the first article-level rule (the mean of the units), when it has another."""
+    stage = pipeline.target_stance
+    if not isinstance(stage, ModelTargetStanceScorer) or isinstance(stage.aggregation, MeanAggregation):
+        return None
+    return pipeline.replace(target_stance=ModelTargetStanceScorer(stage.model, MeanAggregation()))
+
+
+def _mentions(found: list[list[str]], run: Run) -> dict[str, Estimate]:
+    """Median mentions found per target, and per kind, with bootstrap intervals."""
+    counts = {kind: np.array([sum(k == kind for k in kinds) for kinds in found], dtype=float)
+              for kind in ("name", "pronoun", "nominal")}
+    counts = {"all": sum(counts.values())} | counts
+    point = {f"median_{k}": float(np.median(v)) if len(v) else 0.0 for k, v in counts.items()}
+    return metrics.bootstrap(lambda idx: {f"median_{k}": float(np.median(v[idx])) for k, v in counts.items()},
+                             len(found), point, run.samples, run.seed)
+
+
 def evaluate_stance(pipeline: Pipeline, run: Run) -> Outcome:
+    """Sentence-level files (NewsMTSC: `sentence`, `mention`) and article-level ones (PerSenT: `text`,
+    `target` and, when there is one, `title`, read as the article's first heading) alike: the
+    target as a user would give it, the label the API returns."""
     started = time.perf_counter()
     ds = run.records()
     cols = ds.column_names
@@ -242,28 +264,41 @@ def evaluate_stance(pipeline: Pipeline, run: Run) -> Outcome:
     target_f = pick_field(cols, ["mention", "target"], "target", run.data)
     label_f = pick_field(cols, ["label", "stance", "polarity"], "label", run.data)
     id_f = pick_field(cols, ["id"], "", run.data)
+    title_f = pick_field(cols, ["title"], "", run.data)
     options = AnalyzeOptions(**_QUIET)
+    mean = _mean_aggregation(pipeline)
 
-    gold, pred, conf, texts, ids = [], [], [], [], []
+    gold, texts, ids, found = [], [], [], []
+    systems: dict[str, tuple[list[str], list[float]]] = {"ours": ([], [])} | ({"mean": ([], [])} if mean else {})
     for i, rec in enumerate(ds):
         gold.append(normalise_label(rec[label_f], STANCE_LABELS, run.data))
         texts.append(f"[{rec[target_f]}] {rec[text_f]}")
         ids.append(str(rec[id_f]) if id_f else str(i))
-        stance = pipeline.annotate(pipeline.read(rec[text_f], "text"), targets=[rec[target_f]],
-                                   options=options).stances[0]
-        pred.append(stance.label.value)
-        conf.append(stance.score)
+        article = pipeline.read(*article_input(rec[text_f], rec[title_f] if title_f else None))
+        for name, system in (("ours", pipeline), ("mean", mean)):
+            if system is None:
+                continue
+            stance = system.annotate(article, targets=[rec[target_f]], options=options).stances[0]
+            systems[name][0].append(stance.label.value)
+            systems[name][1].append(stance.score)
+            if name == "ours":
+                found.append([m.kind.value for m in stance.mentions])
 
     labels = _ordered(set(gold), STANCE_LABELS)
-    ours = Labelled(gold, pred, conf)
+    ours = Labelled(gold, *systems["ours"])
     majority = _majority(gold)
+    classified = {"ours": ours, "majority": majority}
+    baselines = {"majority": _labelled(_classification(run, majority, labels))}
+    notes = ["The majority baseline predicts the most frequent gold label of the evaluated records."]
+    if mean:
+        classified["mean"] = Labelled(gold, *systems["mean"])
+        baselines["mean"] = _labelled(_classification(run, classified["mean"], labels))
+        notes.append("`mean` is the same sentence model with the first article-level rule: the mean of the "
+                     "distributions of the sentences that mention the target (STANCELENS_ARTICLE_STANCE_MODEL=mean).")
     report = _report("stance", run, len(gold), pipeline, started,
-                     metrics=_labelled(_classification(run, ours, labels)),
-                     baselines={"majority": _labelled(_classification(run, majority, labels))},
-                     label_map=STANCE_LABELS,
-                     notes=["The majority baseline predicts the most frequent gold label of the evaluated records."],
-                     worst=_worst(ids, texts, ours))
-    return Outcome(report, {"ours": ours, "majority": majority})
+                     metrics=_labelled(_classification(run, ours, labels)) | {"mentions": _mentions(found, run)},
+                     baselines=baselines, label_map=STANCE_LABELS, notes=notes, worst=_worst(ids, texts, ours))
+    return Outcome(report, classified)
 
 
 # --- claim stance ----------------------------------------------------------------------------
@@ -415,6 +450,7 @@ SUITE = [
     ("stance", "newsmtsc/dev_mt.jsonl"),
     ("stance", "newsmtsc/dev_rw.jsonl"),
     ("stance", "semeval2016_stance/dev.jsonl"),
+    ("stance", "persent/dev.jsonl"),
     ("claims", "fnc1/dev_stances.jsonl"),
     ("claims", "emergent/dev.jsonl"),
     ("summary", "cnndm_summ/dev.jsonl"),

@@ -21,7 +21,7 @@ from ..schema import (
     ClaimLabel,
     ClaimStance,
     Evidence,
-    Span,
+    Mention,
     StanceLabel,
     TargetStance,
 )
@@ -98,19 +98,15 @@ class TargetStanceScorer:
 
 def target_stance(article: Article, target: Target, label: StanceLabel, score: float,
                   evidence: list[Evidence]) -> TargetStance:
-    """The result for a target, with the aliases the article used (not the pronouns), in order of first use."""
-    seen: list[str] = []
-    pronouns = set(target.pronouns)
-    for start, end in target.mentions:
-        if (start, end) not in pronouns and article.text[start:end] not in seen:
-            seen.append(article.text[start:end])
+    """The result for a target, with the names the article used (not the references), in order of first use."""
+    seen = list(dict.fromkeys(article.text[s:e] for s, e in target.mentions if (s, e) not in target.mention_kinds))
     return TargetStance(
         target=target.name,
         aliases=seen,
         origin=target.origin,
         label=label,
         score=score,
-        mentions=[Span.of(article.text, s, e) for s, e in target.mentions],
+        mentions=[Mention.of(article.text, s, e, kind=target.kind_of((s, e))) for s, e in target.mentions],
         evidence=evidence,
     )
 

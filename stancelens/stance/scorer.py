@@ -1,11 +1,10 @@
 """Stance toward a target from the trained model: every mention labelled, then aggregated.
 
 Each mention in a sentence or a heading gets the model's distribution over against / neutral /
-favor. A sentence's (or heading's) distribution is the mean over its mentions of the target; the
-article's is the mean over sentences and headings, so a sentence that names the target three
-times counts once. The label is the article distribution's most probable one and the score its
-probability. Evidence sentences (or headings) are ranked by how much they support that label:
-their probability of it, highest first.
+favor. A sentence's (or heading's) distribution is the mean over its mentions of the target, so
+a sentence that names the target three times counts once. The article's label and its
+probability come from those units by the aggregation (`aggregate.py`). Evidence sentences (or
+headings) are ranked by how much they support that label: their probability of it, highest first.
 """
 
 from __future__ import annotations
@@ -15,54 +14,66 @@ import numpy as np
 from ..document import Article
 from ..schema import Evidence, TargetStance
 from ..targets import Target
+from .aggregate import MeanAggregation, Unit
 from .model import LABELS, Mention, StanceModel
 from .rules import target_stance
 
 
 class ModelTargetStanceScorer:
-    def __init__(self, model: StanceModel):
+    def __init__(self, model: StanceModel, aggregation=None):
         self.model = model
-        self.version = model.config.version
+        self.aggregation = aggregation or MeanAggregation()
+        self.version = f"{model.config.version}+{self.aggregation.version}"
         # The pipeline keeps the shared encoder's token states after this layer for the model.
         self.state_layer = model.layer
 
-    def score(self, article: Article, targets: list[Target], max_evidence: int) -> list[TargetStance]:
+    def units(self, article: Article, targets: list[Target]) -> list[list[Unit]]:
+        """Per target, every sentence and heading that mentions it, with the model's distribution."""
         if article.token_states is None or article.heading_states is None:
             raise ValueError("the article was read without token states: read it with a pipeline using this scorer")
-        units = [_units(article, target) for target in targets]
+        found = [_units(article, target) for target in targets]
         # Every mention of every target in one call: the model batches them by length.
-        probabilities = self.model.predict([m for per_target in units for unit in per_target.values() for m in unit])
+        probabilities = self.model.predict([m for per_target in found for _, mentions in per_target
+                                            for m in mentions])
         out, at = [], 0
-        for target, per_target in zip(targets, units):
-            per_unit = {}
-            for unit, mentions in per_target.items():
-                per_unit[unit] = probabilities[at : at + len(mentions)].mean(axis=0)
+        length = max(len(article.text), 1)
+        for target, per_target in zip(targets, found):
+            units = []
+            for (span, heading), mentions in per_target:
+                spans = [(span[0] + m.start, span[0] + m.end) for m in mentions]
+                units.append(Unit(span=span, probabilities=probabilities[at : at + len(mentions)].mean(axis=0),
+                                  heading=heading, position=span[0] / length,
+                                  references_only=all(s in target.mention_kinds for s in spans)))
                 at += len(mentions)
-            out.append(_aggregate(article, target, per_unit, max_evidence))
+            out.append(units)
         return out
 
+    def score(self, article: Article, targets: list[Target], max_evidence: int) -> list[TargetStance]:
+        return [_result(article, target, units, self.aggregation(units), max_evidence)
+                for target, units in zip(targets, self.units(article, targets))]
 
-def _units(article: Article, target: Target) -> dict[tuple[int, int], list[Mention]]:
-    """The target's mentions by unit, a sentence or a heading, keyed by its span in text order."""
-    units: dict[tuple[int, int], list[Mention]] = {}
-    for spans, states, bounds in (
-        (target.mention_sentences, article.token_states, [(s.start, s.end) for s in article.sentences]),
-        (target.mention_headings, article.heading_states, article.headings),
+
+def _units(article: Article, target: Target) -> list[tuple[tuple[tuple[int, int], bool], list[Mention]]]:
+    """The target's mentions by unit, a sentence or a heading, in text order."""
+    units = []
+    for spans, states, bounds, heading in (
+        (target.mention_sentences, article.token_states, [(s.start, s.end) for s in article.sentences], False),
+        (target.mention_headings, article.heading_states, article.headings, True),
     ):
         for index, found in spans.items():
             at = bounds[index][0]
-            units[bounds[index]] = [Mention(states[index], s - at, e - at, article.text[s:e]) for s, e in found]
-    return dict(sorted(units.items()))
+            units.append(((bounds[index], heading),
+                          [Mention(states[index], s - at, e - at, article.text[s:e]) for s, e in found]))
+    return sorted(units, key=lambda u: u[0][0])
 
 
-def _aggregate(article: Article, target: Target, per_unit: dict[tuple[int, int], np.ndarray],
-               max_evidence: int) -> TargetStance:
-    # No mention anywhere it can be judged: nothing is said about the target.
-    article_p = np.mean(list(per_unit.values()), axis=0) if per_unit else np.eye(len(LABELS))[1]
+def _result(article: Article, target: Target, units: list[Unit], article_p: np.ndarray,
+            max_evidence: int) -> TargetStance:
     label = int(np.argmax(article_p))
-    ranked = sorted(per_unit.items(), key=lambda kv: (-kv[1][label], kv[0]))[:max_evidence]
+    ranked = sorted(units, key=lambda u: (-u.probabilities[label], u.span))[:max_evidence]
     evidence = [
-        Evidence.of(article.text, start, end, label=LABELS[int(np.argmax(p))], score=round(float(np.max(p)), 4))
-        for (start, end), p in ranked
+        Evidence.of(article.text, *u.span, label=LABELS[int(np.argmax(u.probabilities))],
+                    score=round(float(np.max(u.probabilities)), 4))
+        for u in ranked
     ]
     return target_stance(article, target, LABELS[label], round(float(article_p[label]), 4), evidence)
