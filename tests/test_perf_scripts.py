@@ -1,4 +1,5 @@
-"""The issue-10 side studies: eval/quality_delta.py (the quality rule) and eval/ab.py, on short runs."""
+"""The performance side studies on short runs: eval/quality_delta.py (the quality rule), eval/ab.py,
+eval/spacy_components.py and eval/target_cost.py."""
 
 from __future__ import annotations
 
@@ -57,3 +58,15 @@ def test_spacy_components_split_the_sentences_stage(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "spacy_components.json").read_text())
     assert {"tokenizer", "parser", "ner"} <= set(report["ms_per_article"]) and "lemmatizer" not in report["share"]
     assert abs(sum(report["share"].values()) - 1) < 0.01
+
+
+def test_target_cost_times_the_resolver_and_the_aggregation(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCELENS_DATA_DIR", str(tmp_path / "none"))
+    (tmp_path / "none").mkdir()
+    argv = ["--articles", "2", "--words", "200", "--rounds", "1", "--out", str(tmp_path)]
+    assert _script("target_cost").main(argv) == 0
+    report = json.loads((tmp_path / "target_cost.json").read_text())
+    ms = report["ms_per_article"]
+    assert report["articles"] == 2 and report["mean_mentions_per_article"] > 0
+    assert 0 < ms["resolve"] < ms["annotate"] and 0 <= ms["aggregate"] < ms["annotate"]
+    assert report["resolve_and_aggregate_ms"] == pytest.approx(ms["resolve"] + ms["aggregate"], abs=1e-3)
