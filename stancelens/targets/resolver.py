@@ -138,9 +138,8 @@ def discover_targets(article: Article, max_targets: int) -> list[Target]:
 
 def user_target(surface: str) -> Target:
     """A target as a user typed it: a country's aliases, or the name itself until the article says more."""
-    name, aliases = _canonical(surface, None)
-    if names.country(surface) is None:
-        name = surface.strip()
+    country = names.country(surface)
+    name, aliases = (country[0], set(country[1])) if country else (surface.strip(), {names.clean(surface)})
     # A lower-case target ("sanctions") is a topic: match it in any case.
     case_sensitive = surface != surface.lower()
     return Target(name=name, origin="user", aliases=aliases | {surface.strip()}, case_sensitive=case_sensitive,
