@@ -10,6 +10,8 @@ from pathlib import Path
 _MODELS = {
     "hedge": ("stancelens.hedges.training", "HedgeTrainingConfig",
               "the hedge model (models/hedge) on CoNLL-2010 Wikipedia and the Szeged Uncertainty Corpus"),
+    "hedge-combiner": ("stancelens.hedges.combiner_training", "CombinerTrainingConfig",
+                       "the hedge score's combiner (models/hedge/combiner.json) on the union of CoNLL-2010 and Szeged"),
     "stance": ("stancelens.stance.training", "StanceTrainingConfig",
                "the target-stance model (models/stance) on NewsMTSC"),
     "claims": ("stancelens.stance.claims_training", "ClaimTrainingConfig",
@@ -19,6 +21,8 @@ _MODELS = {
 # the heads need only the encoder. Training computes in float32 whatever the machine serves in, so a
 # model retrains to the same weights on any CPU.
 _NEEDS_PIPELINE = {"claims"}
+# Fits over a trained model's outputs: no optimiser, so no epochs, rates or batches.
+_FITS = {"hedge-combiner"}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -56,13 +60,17 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         m = models.add_parser(name, help=f"train {what.split(' on ')[0]}", argument_default=argparse.SUPPRESS,
                               description=f"Train {what}, over the configured encoder (STANCELENS_ENCODER). "
                                           "Options left out take the shipped model's values, listed in its card.")
-        m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: models/{name})")
+        m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: models/{name.split('-')[0]})")
         m.add_argument("--data", default=None,
                        help="the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
-        m.add_argument("--epochs", type=int)
-        m.add_argument("--learning-rate", dest="learning_rate", type=float)
-        m.add_argument("--batch-size", dest="batch_size", type=int)
         m.add_argument("--seed", type=int)
+        if name in _FITS:
+            m.add_argument("--hedge-model", dest="hedge_model",
+                           help="the hedge model whose scheme logits are combined (default: models/hedge)")
+        else:
+            m.add_argument("--epochs", type=int)
+            m.add_argument("--learning-rate", dest="learning_rate", type=float)
+            m.add_argument("--batch-size", dest="batch_size", type=int)
         m.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
         if name in ("hedge", "stance"):
             m.add_argument("--top-layers", dest="top_layers", type=int, help="encoder layers to fine-tune")

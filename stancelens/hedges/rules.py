@@ -91,6 +91,11 @@ _VAGUE_ACTORS = _VAGUE_SOURCES | {
     "journalists", "reviewers", "conservatives", "liberals",
 }
 _ACTOR_DEPS = {"nsubj", "nsubjpass"}
+# Reputation says that unnamed people think so: "a well-known painter", "is best known for",
+# "the controversial reform". Judged by whom is left out.
+_REPUTATION = {"famous", "renowned", "acclaimed", "notorious", "controversial", "popular", "celebrated", "infamous",
+               "legendary"}
+_KNOWN_BY = {"well", "best", "widely", "commonly", "generally", "popularly"}
 _SOURCE_NOUNS = _VAGUE_SOURCES | {
     "government", "ministry", "military", "forces", "spokesman", "spokeswoman", "spokesperson", "agency",
     "police", "army", "intelligence", "president", "minister", "leader", "leaders", "survey", "poll",
@@ -235,6 +240,28 @@ def _agentless_passive(tok: Token) -> bool:
     return tok.lower_ in _AGENTLESS_JUDGEMENT or tok.lower_ in _AGENTLESS_REPORTING and _has_complement(tok)
 
 
+def _reputation(tok: Token) -> tuple[Token, Token] | None:
+    """'famous', 'controversial' describing something; 'well known', 'best known for', 'known to cause'."""
+    if tok.lower_ in _REPUTATION and tok.pos_ == "ADJ" and tok.dep_ in {"amod", "acomp", "conj"}:
+        return tok, tok
+    if tok.lower_ != "known":
+        return None
+    doc = tok.doc
+    hyphen = 1 if tok.i > 1 and doc[tok.i - 1].text == "-" else 0  # "well-known" is three tokens
+    if tok.i - 1 - hyphen >= 0 and doc[tok.i - 1 - hyphen].lower_ in _KNOWN_BY:
+        return doc[tok.i - 1 - hyphen], tok
+    if tok.tag_ != "VBN":
+        return None
+    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    return (tok, after) if after is not None and after.lower_ in {"for", "to"} else None  # not "also known as"
+
+
+def _reported_by(tok: Token) -> bool:
+    """Whether `tok` is the subject or agent of a reporting verb, whose own cue already says it."""
+    verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+    return verb.lower_ in _REPORTING_VERBS and verb.pos_ == "VERB"
+
+
 def _vague_generality(tok: Token) -> bool:
     """'widely', 'commonly', 'generally' right before the participle it modifies: 'widely used',
     'commonly referred to', 'generally accepted'. Not before other verbs ('often experienced')."""
@@ -256,8 +283,8 @@ def _vague_actor(tok: Token) -> tuple[Token, Token] | None:
     if not actor or tok.tag_ != "NNS" or not (tok.dep_ in _ACTOR_DEPS or agent):
         return None
     determined = any(c.dep_ in {"det", "poss"} for c in tok.lefts)
-    if quantifier is None and determined or any(t.ent_type_ in {"PERSON", "ORG"} for t in tok.subtree):
-        return None  # "the experts", "their fans", "experts at Harvard": someone in particular
+    if quantifier is None and determined or any(t.ent_type_ in _ACTOR_ENTS for t in tok.subtree if t is not tok):
+        return None  # "the experts", "their fans", "US officials", "experts at Harvard": someone in particular
     return (quantifier or tok), tok
 
 
@@ -331,10 +358,12 @@ class RuleHedgeDetector:
                 elif _is_vague(left, head):
                     # "Reports suggest": the vague source itself is a second, attribution cue.
                     cues.append(CueHit(span[0], span[1], HedgeType.attribution, WEASEL_WEIGHT))
+            elif reputation := _reputation(tok):
+                cues.append(_cue(base, *reputation, HedgeType.attribution, WEASEL_WEIGHT))
             elif _vague_generality(tok):
                 # "commonly referred to as", "widely accepted": a view held by no one in particular.
                 cues.append(_cue(base, tok, tok.head, HedgeType.attribution, WEASEL_WEIGHT))
-            elif (actor := _vague_actor(tok)) and not (tok.head.lower_ in _REPORTING_VERBS and tok.head.pos_ == "VERB"):
+            elif (actor := _vague_actor(tok)) and not _reported_by(tok):
                 # Weasel wording without a reporting verb: "Some people avoid dairy", "others supported it".
                 cues.append(_cue(base, *actor, HedgeType.attribution, WEASEL_WEIGHT))
         cues = _without_overlaps(cues)
