@@ -79,12 +79,27 @@ def test_the_tiny_model_learns_sentences_and_cues(trained, two_layer_encoder):
 def test_a_saved_model_loads_and_predicts_the_same(trained, two_layer_encoder):
     out, model = trained
     loaded = load_hedge_detector(str(out), two_layer_encoder)
-    assert isinstance(loaded, ModelHedgeDetector) and loaded.version == model.config.version
+    assert isinstance(loaded, ModelHedgeDetector) and loaded.version == f"{model.config.version}+conll2010"
     texts = ["Officials suggest the port could close."]
     _, states = two_layer_encoder.encode_with_states(texts, model.layer)
     (ours,), (theirs,) = loaded.model.predict(texts, states), model.predict(texts, states)
     assert ours.cues == theirs.cues
     assert ours.probabilities == pytest.approx(theirs.probabilities, abs=0.01)
+
+
+def test_a_fitted_combiner_beside_the_model_gives_the_score(trained, two_layer_encoder, tmp_path):
+    import shutil
+
+    from stancelens.hedges import HedgeCombiner
+
+    out, model = trained
+    folder = tmp_path / "with-combiner"
+    shutil.copytree(out, folder)
+    combiner = HedgeCombiner(version="union-test", weights={"conll2010": 0.5, "szeged": 1.0}, bias=-0.5, threshold=0.6)
+    combiner.save(folder)
+    loaded = load_hedge_detector(str(folder), two_layer_encoder)
+    assert loaded.combiner == combiner and loaded.threshold == 0.6
+    assert loaded.version == f"{model.config.version}+union-test"
 
 
 def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_encoder, trained):
@@ -98,7 +113,7 @@ def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_enco
 def test_a_model_from_the_hub_cache_loads_by_id(trained, two_layer_encoder, tmp_path, monkeypatch):
     out, model = trained
     put_in_hub_cache(out, "someone/tiny-hedge", tmp_path, monkeypatch)
-    assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == model.config.version
+    assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == f"{model.config.version}+conll2010"
 
 
 def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):

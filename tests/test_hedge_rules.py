@@ -372,6 +372,8 @@ def test_named_source_with_a_quantifier_word_elsewhere_stays_specific(hedge):
         ("The ribbon is used by some autism societies.", "some autism societies"),
         ("The North Korean military has long been criticized for its outdated strategies.", "criticized"),
         ("Its portrayal is widely accepted as canonical.", "widely accepted"),
+        ("Frere Jacques is a well-known children's song.", "well-known"),
+        ("Dust particles are known to cause mechanical failure.", "known to"),
     ],
 )
 def test_weasel_wording_is_a_vague_attribution_span(hedge, sentence, span):
@@ -387,6 +389,8 @@ def test_weasel_wording_is_a_vague_attribution_span(hedge, sentence, span):
         "The experts found nothing unusual in the samples.",  # people in particular
         "The water was not generally recycled.",
         "He was considered for the post last year.",
+        "Mustelids, also known as the weasel family, are mammals.",  # a name, not a reputation
+        "Ukrainian officials remain cautious about the talks.",  # officials of a named state
     ],
 )
 def test_quantified_things_and_definite_people_are_not_weasel_wording(hedge, sentence):
