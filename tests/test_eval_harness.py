@@ -54,7 +54,8 @@ def test_hedge_scores_a_model_scheme_on_request(capsys, pipeline):
     assert default.scheme is None and szeged.scheme == "szeged"
     # Only the sentence scores change: the cues and the baselines are the same.
     assert szeged.metrics["cue"] == default.metrics["cue"] and szeged.baselines == default.baselines
-    assert szeged.metrics["sentence"].average_precision != default.metrics["sentence"].average_precision
+    assert szeged.threshold == 0.5 and default.threshold == pipeline.hedges.threshold
+    assert szeged.metrics["sentence"].calibration != default.metrics["sentence"].calibration
 
 
 def test_hedge_scheme_needs_a_model(capsys, pipeline, monkeypatch):
