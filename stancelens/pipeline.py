@@ -382,7 +382,8 @@ class Pipeline:
         with timer.stage("hedges"):
             hedges = self.hedges(article)
             threshold = self.hedges.threshold if options.hedge_threshold is None else options.hedge_threshold
-            hedged = [self._hedged_claim(article, h) for h in hedges if h.score >= threshold]
+            # Listed only with a cue that shows why: a score alone is no hedged claim.
+            hedged = [self._hedged_claim(article, h) for h in hedges if h.score >= threshold and h.shows_why()]
         with timer.stage("stances"):
             wanted = resolve_targets(article, targets, options.max_auto_targets if options.auto_targets else 0)
             stances = self.target_stance.score(article, wanted, options.evidence_per_target)

@@ -96,14 +96,17 @@ class HedgedClaim(BaseModel):
     sentence: Span = Field(description="The hedged sentence.")
     section: int = Field(description="Index into `sections`.")
     subsection: int | None = Field(None, description="Index into that section's `subsections`, if inside one.")
-    score: float = Field(ge=0.0, le=1.0, description="Hedge score: how strongly the sentence reduces commitment.")
-    cues: list[Cue] = Field(description="The words that hedge the sentence, in text order, each with its type.")
+    score: float = Field(ge=0.0, le=1.0, description="Hedge score: the calibrated probability that the sentence hedges "
+                         "in either sense, vague attribution (weasel wording) or uncertainty.")
+    cues: list[Cue] = Field(description="The words that hedge the sentence, in text order, each with its type; a listed "
+                            "sentence has at least one (a weasel sentence its vague-attribution span, typed attribution).")
     source: Span | None = Field(description="Who the claim is attributed to, when the sentence says.")
     probabilities: dict[str, float] = Field(
         default_factory=dict,
         description="The hedge model's probability that the sentence is uncertain, by labelling scheme: "
-        "`conll2010` (hedges and weasel wording such as 'some experts say'; with the rule cues it makes `score`) "
-        "and `szeged` (semantic uncertainty only: possibility, belief, condition, open questions). "
+        "`conll2010` (hedges and weasel wording such as 'some experts say') "
+        "and `szeged` (semantic uncertainty only: possibility, belief, condition, open questions); `score` "
+        "combines the two. "
         "Empty with the rule detector.",
     )
 
@@ -192,8 +195,8 @@ class AnalyzeOptions(BaseModel):
     )
     hedge_threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None,
-        description="Sentences scoring at least this are listed as hedged claims. Default: the hedge model's own "
-        "threshold (`model.hedge_threshold`), chosen for F1 on data held out from its training.",
+        description="Sentences scoring at least this (and with a cue that shows why) are listed as hedged claims. "
+        "Default: the hedge stage's own threshold (`model.hedge_threshold`), chosen for F1 on training data.",
     )
     max_auto_targets: json_int(0, 50) = Field(
         8, description="Cap on targets found automatically, ranked by salience."
@@ -225,7 +228,7 @@ class AnalysisResult(BaseModel):
     summary: Summary = Field(description="Summary of the whole article.")
     sections: list[Section] = Field(description="Top-level sections in text order; they tile `text`.")
     hedged_claims: list[HedgedClaim] = Field(
-        description="Sentences whose hedge score is at least `hedge_threshold`, in text order."
+        description="Sentences whose hedge score is at least `hedge_threshold` and that have a cue, in text order."
     )
     stances: list[TargetStance] = Field(description="Stance toward each target: those given first, then those found.")
     claims: list[ClaimStance] = Field(description="Stance toward each claim given, in request order.")

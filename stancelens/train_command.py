@@ -10,6 +10,8 @@ from pathlib import Path
 _MODELS = {
     "hedge": ("stancelens.hedges.training", "HedgeTrainingConfig",
               "the hedge model (models/hedge) on CoNLL-2010 Wikipedia and the Szeged Uncertainty Corpus"),
+    "hedge-combiner": ("stancelens.hedges.combiner_training", "CombinerTrainingConfig",
+                       "the hedge score's combiner (models/hedge/combiner.json) on the union of CoNLL-2010 and Szeged"),
     "stance": ("stancelens.stance.training", "StanceTrainingConfig",
                "the target-stance model (models/stance) on NewsMTSC"),
     "article": ("stancelens.stance.article_training", "ArticleTrainingConfig",
@@ -22,6 +24,8 @@ _MODELS = {
 # model retrains to the same weights on any CPU.
 # The article aggregation learns from the sentence model's units on articles as the pipeline reads them.
 _NEEDS_PIPELINE = {"claims": {"claim_model": "rules"}, "article": {"article_stance_model": "mean"}}
+# Fits over a trained model's outputs: no optimiser steps, so no epochs, rates or batches.
+_FITS = {"hedge-combiner", "article"}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -63,13 +67,16 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         m.add_argument("--out", required=True, help=f"folder to write the model to (the shipped one: {shipped})")
         m.add_argument("--data", default=None,
                        help="the shared data folder (default: $STANCELENS_DATA_DIR or ../shared/data)")
-        if name == "article":  # eight numbers fitted by L-BFGS: no epochs or batches
+        m.add_argument("--seed", type=int)
+        if name == "hedge-combiner":
+            m.add_argument("--hedge-model", dest="hedge_model",
+                           help="the hedge model whose scheme logits are combined (default: models/hedge)")
+        if name == "article":
             m.add_argument("--folds", type=int, help="cross-validation folds for choosing the L2 penalty")
-        else:
+        if name not in _FITS:
             m.add_argument("--epochs", type=int)
             m.add_argument("--learning-rate", dest="learning_rate", type=float)
             m.add_argument("--batch-size", dest="batch_size", type=int)
-        m.add_argument("--seed", type=int)
         m.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
         if name in ("hedge", "stance"):
             m.add_argument("--top-layers", dest="top_layers", type=int, help="encoder layers to fine-tune")

@@ -33,7 +33,7 @@ def lines(path: Path) -> list[dict]:
 
 def test_hedge_sentence_and_cue_level(capsys, pipeline):
     report = run_eval(capsys, "hedge", "--data", str(SLICES / "szeged_dev.jsonl"))
-    assert report.n == 12 and report.task == "hedge"
+    assert report.n == 17 and report.task == "hedge"
     assert set(report.metrics) == {"sentence", "cue"} and set(report.baselines) == {"rules", "lexicon"}
     cue = report.metrics["cue"]
     assert cue.n_gold == sum(len(r["cues"]) for r in lines(SLICES / "szeged_dev.jsonl"))
@@ -41,10 +41,10 @@ def test_hedge_sentence_and_cue_level(capsys, pipeline):
     assert cue.typed["f1"].value <= cue.f1.value  # a typed match is an exact match too
     sentence = report.metrics["sentence"]
     assert sentence.labels == ["certain", "uncertain"]
-    assert sum(map(sum, sentence.confusion)) == 12
+    assert sum(map(sum, sentence.confusion)) == 17
     assert sentence.calibration is not None and sentence.average_precision is not None
     assert sentence.f1 == sentence.per_class["uncertain"].f1 and sentence.precision is not None
-    assert report.model.components["hedges"] == pipeline.hedges.version != "rules-2"
+    assert report.model.components["hedges"] == pipeline.hedges.version != "rules-3"
     # The output names the fields the issue asks for.
     metrics = report.model_dump()["metrics"]
     assert {"precision", "recall", "f1"} <= set(metrics["sentence"]) and {"precision", "recall", "f1", "typed"} <= set(metrics["cue"])
@@ -56,7 +56,8 @@ def test_hedge_scores_a_model_scheme_on_request(capsys, pipeline):
     assert default.scheme is None and szeged.scheme == "szeged"
     # Only the sentence scores change: the cues and the baselines are the same.
     assert szeged.metrics["cue"] == default.metrics["cue"] and szeged.baselines == default.baselines
-    assert szeged.metrics["sentence"].average_precision != default.metrics["sentence"].average_precision
+    assert szeged.threshold == 0.5 and default.threshold == pipeline.hedges.threshold
+    assert szeged.metrics["sentence"].calibration != default.metrics["sentence"].calibration
 
 
 def test_hedge_scheme_needs_a_model(capsys, pipeline, monkeypatch):
@@ -221,6 +222,7 @@ def test_eval_all_writes_one_report_with_plots(tmp_path, capsys, pipeline):
     suite = EvalSuite.model_validate_json(capsys.readouterr().out)
     assert [(r.task, Path(r.data).relative_to(tmp_path / "data").as_posix(), r.scheme) for r in suite.reports] == \
         [(task, rel, (more[0] if more else {}).get("scheme")) for task, rel, *more in SUITE]
+    assert [r.domain for r in suite.reports if r.task == "hedge"] == [None, None, "news_factbank", None]
     assert all(r.n == 3 for r in suite.reports)
     markdown = (out / "report.md").read_text(encoding="utf-8")
     pngs = sorted(p.name for p in out.glob("*.png"))
@@ -237,3 +239,25 @@ def test_missing_extra_names_the_install(monkeypatch, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rouge_score" else real(name, *a))
     assert main(["eval", "summary", "--data", str(SLICES / "cnndm_dev.jsonl")]) == 2
     assert "pip install 'stancelens[eval]'" in capsys.readouterr().err
+
+
+def test_hedge_reports_each_domain_and_the_threshold(capsys, pipeline, tmp_path):
+    report = run_eval(capsys, "hedge", "--data", str(SLICES / "szeged_dev.jsonl"), "--out", str(tmp_path))
+    assert report.threshold == pipeline.hedges.threshold
+    assert set(report.by_domain) == {"wikipedia", "news_factbank", "bio"}
+    records = lines(SLICES / "szeged_dev.jsonl")
+    for domain, m in report.by_domain.items():
+        mine = [r for r in records if r["domain"] == domain]
+        assert sum(map(sum, m["sentence"].confusion)) == len(mine)
+        assert m["sentence"].per_class["uncertain"].support == sum(r["label"] == "uncertain" for r in mine)
+        assert m["cue"].n_gold == sum(len(r["cues"]) for r in mine)
+    markdown = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
+    assert f"Threshold in force: a record is uncertain from a score of **{pipeline.hedges.threshold}**" in markdown
+    assert "| news_factbank | 3 | 2 |" in markdown
+
+
+def test_hedge_scores_one_domain_on_request(capsys, pipeline):
+    report = run_eval(capsys, "hedge", "--data", str(SLICES / "szeged_dev.jsonl"), "--domain", "news_factbank")
+    assert (report.domain, report.n, list(report.by_domain)) == ("news_factbank", 3, ["news_factbank"])
+    assert main(["eval", "hedge", "--data", str(SLICES / "conll_dev.jsonl"), "--domain", "news", *FAST]) == 2
+    assert "no domain field" in capsys.readouterr().err

@@ -68,6 +68,27 @@ def test_unhedged_sentences_are_not_listed(result):
     texts = [c.sentence.text for c in result.hedged_claims]
     assert not any(t.startswith("The evolving situation underscores") for t in texts)
     assert not any(t.startswith("This alliance allows") for t in texts)
+    # Issue 18: a high weasel score with no cue is no hedged claim.
+    assert not any(t.startswith("As the situation develops, several key factors") for t in texts)
+    assert not any(t.startswith("The implications of this partnership are profound") for t in texts)
+    assert not any(t.startswith("The humanitarian fallout") for t in texts)
+
+
+def test_epistemic_modals_and_conditionals_are_listed(result):
+    # Issue 18: the one score finds Szeged's uncertainty too, not only CoNLL's weasel wording.
+    assert "could" in _cues(_claim(result, "For Ukraine, the withdrawal of North Korean troops could provide"))
+    assert {"If", "may"} <= _cues(_claim(result, "If Russia manages to effectively deploy"))
+    assert {"possibility", "could"} <= _cues(_claim(result, "The possibility of North Korean reinforcements"))
+    assert "likely" in _cues(_claim(result, "Both sides will likely adapt"))
+    criticized = _claim(result, "The North Korean military has long been criticized")
+    assert {(c.text, c.type.value) for c in criticized.cues} >= {("criticized", "attribution"), ("could", "modal")}
+
+
+def test_every_listed_claim_shows_why(result):
+    for claim in result.hedged_claims:
+        assert claim.cues, claim.sentence.text
+        assert set(claim.probabilities) == {"conll2010", "szeged"}
+        assert claim.score >= result.model.hedge_threshold
 
 
 def test_actors_merged_with_aliases(result):

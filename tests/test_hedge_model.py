@@ -79,12 +79,27 @@ def test_the_tiny_model_learns_sentences_and_cues(trained, two_layer_encoder):
 def test_a_saved_model_loads_and_predicts_the_same(trained, two_layer_encoder):
     out, model = trained
     loaded = load_hedge_detector(str(out), two_layer_encoder)
-    assert isinstance(loaded, ModelHedgeDetector) and loaded.version == model.config.version
+    assert isinstance(loaded, ModelHedgeDetector) and loaded.version == f"{model.config.version}+conll2010"
     texts = ["Officials suggest the port could close."]
     _, states = two_layer_encoder.encode_with_states(texts, model.layer)
     (ours,), (theirs,) = loaded.model.predict(texts, states), model.predict(texts, states)
     assert ours.cues == theirs.cues
     assert ours.probabilities == pytest.approx(theirs.probabilities, abs=0.01)
+
+
+def test_a_fitted_combiner_beside_the_model_gives_the_score(trained, two_layer_encoder, tmp_path):
+    import shutil
+
+    from stancelens.hedges import HedgeCombiner
+
+    out, model = trained
+    folder = tmp_path / "with-combiner"
+    shutil.copytree(out, folder)
+    combiner = HedgeCombiner(version="union-test", weights={"conll2010": 0.5, "szeged": 1.0}, bias=-0.5, threshold=0.6)
+    combiner.save(folder)
+    loaded = load_hedge_detector(str(folder), two_layer_encoder)
+    assert loaded.combiner == combiner and loaded.threshold == 0.6
+    assert loaded.version == f"{model.config.version}+union-test"
 
 
 def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_encoder, trained):
@@ -98,7 +113,7 @@ def test_training_is_reproducible_with_a_seed(tmp_path, data_dir, two_layer_enco
 def test_a_model_from_the_hub_cache_loads_by_id(trained, two_layer_encoder, tmp_path, monkeypatch):
     out, model = trained
     put_in_hub_cache(out, "someone/tiny-hedge", tmp_path, monkeypatch)
-    assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == model.config.version
+    assert load_hedge_detector("someone/tiny-hedge", two_layer_encoder).version == f"{model.config.version}+conll2010"
 
 
 def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):
@@ -135,18 +150,19 @@ def test_the_pipeline_runs_the_model_on_the_shared_encoding(tiny_pipeline, train
     assert article.token_states is not None and len(article.token_states) == len(article.sentences) == 3
     result = tiny_pipeline.annotate(article)
     assert_offsets_valid(result)
-    assert result.model.components["hedges"] == model.config.version
+    # A folder without a fitted combiner scores by the model's own sentence scheme.
+    assert result.model.components["hedges"] == f"{model.config.version}+conll2010"
     assert result.model.hedge_threshold == model.config.threshold
     claims = {c.sentence.text: c for c in result.hedged_claims}
     may = claims["The bridge may reopen next year."]
-    assert may.probabilities.keys() == {"conll2010", "szeged"} and may.score >= may.probabilities["conll2010"]
+    assert may.probabilities.keys() == {"conll2010", "szeged"} and may.score == may.probabilities["conll2010"]
     assert [(c.text, c.type, c.uncertainty) for c in may.cues] == [("may", HedgeType.modal, UncertaintyType.epistemic)]
     assert "The tunnel is made of steel." not in claims
+    # A threshold in the request overrides the model's, but a sentence no cue explains is never listed.
+    everything = tiny_pipeline.annotate(article, options=AnalyzeOptions(hedge_threshold=0.0)).hedged_claims
+    assert [c.sentence.text for c in everything] == ["The bridge may reopen next year.", "Around 1,000 workers built the dam."]
     # Approximators come from the rules: the corpora do not mark them.
-    around = claims["Around 1,000 workers built the dam."]
-    assert [(c.text, c.type, c.uncertainty) for c in around.cues] == [("Around", HedgeType.approximator, None)]
-    # A threshold in the request overrides the model's.
-    assert len(tiny_pipeline.annotate(article, options=AnalyzeOptions(hedge_threshold=0.0)).hedged_claims) == 3
+    assert [(c.text, c.type, c.uncertainty) for c in everything[1].cues] == [("Around", HedgeType.approximator, None)]
 
 
 def test_batches_share_one_encoding_with_states(tiny_pipeline):

@@ -358,3 +358,48 @@ def test_named_source_with_a_quantifier_word_elsewhere_stays_specific(hedge):
     article, result = hedge("The minister said many roads were closed.")
     assert source(article, result) == "minister"
     assert result.score < 0.35
+
+
+# --- weasel wording: unnamed people, judgements without a judge ------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, span",
+    [
+        ("Some people avoid dairy products for health reasons.", "Some people"),
+        ("Others supported the renaming as inclusive.", "Others"),
+        ("Many critics left the theatre early.", "Many critics"),
+        ("The ribbon is used by some autism societies.", "some autism societies"),
+        ("The North Korean military has long been criticized for its outdated strategies.", "criticized"),
+        ("Its portrayal is widely accepted as canonical.", "widely accepted"),
+        ("Frere Jacques is a well-known children's song.", "well-known"),
+        ("Dust particles are known to cause mechanical failure.", "known to"),
+    ],
+)
+def test_weasel_wording_is_a_vague_attribution_span(hedge, sentence, span):
+    article, result = hedge(sentence)
+    assert (span, HedgeType.attribution) in cues(article, result)
+    assert result.shows_why()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "As the situation develops, several key factors will need careful attention.",  # things, not people
+        "The experts found nothing unusual in the samples.",  # people in particular
+        "The water was not generally recycled.",
+        "He was considered for the post last year.",
+        "Mustelids, also known as the weasel family, are mammals.",  # a name, not a reputation
+        "Ukrainian officials remain cautious about the talks.",  # officials of a named state
+    ],
+)
+def test_quantified_things_and_definite_people_are_not_weasel_wording(hedge, sentence):
+    article, result = hedge(sentence)
+    assert not any(t is HedgeType.attribution for _, t in cues(article, result))
+    assert not result.shows_why()
+
+
+def test_a_named_source_alone_does_not_show_why(hedge):
+    article, result = hedge("The minister said the roads were closed.")
+    assert cues(article, result) == [("said", HedgeType.attribution)]
+    assert not result.shows_why()

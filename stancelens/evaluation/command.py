@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.data:
             raise InputError(f"eval {args.task} needs --data: a file, a folder (with --split) or hf:<dataset>")
         jobs = [(args.task, Run(data=args.data, split=args.split, limit=args.limit, samples=args.bootstrap,
-                                seed=args.seed, bodies=args.bodies, scheme=args.scheme))]
+                                seed=args.seed, bodies=args.bodies, scheme=args.scheme, domain=args.domain))]
 
     out = Path(args.out) if args.out else None
     if out:
@@ -70,6 +70,8 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:
     e.add_argument("--scheme", choices=["conll2010", "szeged"],
                    help="hedge: score the hedge model's probability under this labelling scheme instead of the "
                         "API's score (e.g. szeged for Szeged Uncertainty Corpus sentence labels)")
+    e.add_argument("--domain", help="score only the records whose `domain` field is this (Szeged: wikipedia, "
+                                    "news_factbank, bio); hedge reports give every domain's figures anyway")
     e.add_argument("--out", help="folder for the markdown report, its JSON and PNG plots")
     e.add_argument("--format", choices=["json", "markdown"], default="markdown")
     e.add_argument("--limit", type=int, help="score only the first N records (quick checks)")

@@ -60,7 +60,20 @@ def _rouge_table(systems: dict[str, RougeMetrics]) -> list[str]:
 
 def slug(report: EvalReport) -> str:
     scheme = f"-{report.scheme}" if report.scheme else ""
-    return re.sub(r"[^A-Za-z0-9]+", "-", f"{report.task}-{Path(report.data).parent.name}-{Path(report.data).stem}{scheme}").strip("-")
+    domain = f"-{report.domain}" if report.domain else ""
+    return re.sub(r"[^A-Za-z0-9]+", "-",
+                  f"{report.task}-{Path(report.data).parent.name}-{Path(report.data).stem}{domain}{scheme}").strip("-")
+
+
+def _domain_table(by_domain: dict[str, dict]) -> list[str]:
+    lines = ["| domain | records | uncertain | precision | recall | F1 | cue exact F1 |", "|---|---|---|---|---|---|---|"]
+    for domain, m in by_domain.items():
+        s = m["sentence"]
+        support = {label: c.support for label, c in s.per_class.items()}
+        cue = _e(m["cue"].exact["f1"]) if "cue" in m else "-"
+        lines.append(f"| {domain} | {sum(support.values())} | {support.get('uncertain', 0)} | {_e(s.precision)} | "
+                     f"{_e(s.recall)} | {_e(s.f1)} | {cue} |")
+    return lines
 
 
 def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
@@ -68,10 +81,12 @@ def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
     r = outcome.report
     name = slug(r)
     lines = [f"## {r.task}: {r.data}" + (f" ({r.split})" if r.split else "")
-             + (f", `{r.scheme}` probability" if r.scheme else ""), "",
+             + (f", domain `{r.domain}`" if r.domain else "") + (f", `{r.scheme}` probability" if r.scheme else ""), "",
              f"{r.n} records, {r.seconds} s. Model `{r.model.version}`: "
              + ", ".join(f"{k} `{v}`" for k, v in r.model.components.items()) + ".", "",
              "Every figure is the value on the whole set, then its bootstrap 95% interval.", ""]
+    if r.threshold is not None:
+        lines += [f"Threshold in force: a record is uncertain from a score of **{r.threshold}**.", ""]
     figures: list[str] = []
     if r.task == "summary":
         systems = {"StanceLens": r.metrics["summary"]} | {k: v["summary"] for k, v in r.baselines.items()}
@@ -95,6 +110,8 @@ def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
         if "cue" in r.metrics:
             lines += ["", "Cue spans:", ""] + _cue_table({"StanceLens": r.metrics["cue"]}
                                                          | {k: v["cue"] for k, v in r.baselines.items()})
+        if r.by_domain:
+            lines += ["", "StanceLens by domain (uncertain class):", ""] + _domain_table(r.by_domain)
         if out:
             for system, m in systems.items():
                 figures.append(plots.confusion(m, f"{system}: {r.task}", out / f"{name}-confusion-{system}.png"))

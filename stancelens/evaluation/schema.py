@@ -99,6 +99,7 @@ class EvalReport(BaseModel):
     scheme: str | None = Field(
         None, description="hedge: the hedge model's labelling scheme scored instead of the API's score (--scheme)."
     )
+    domain: str | None = Field(None, description="Only the records of this `domain` were scored (--domain).")
     n: int = Field(description="Records scored.")
     metrics: dict[str, Metrics] = Field(
         description="StanceLens's scores. hedge: `sentence` (classification) and, when the data has cue spans, "
@@ -112,6 +113,12 @@ class EvalReport(BaseModel):
         "claims `majority`, stance also `mean` (the mean of the sentence distributions over the article); "
         "summary `lead3` and `random3`."
     )
+    by_domain: dict[str, dict[str, Metrics]] = Field(
+        default_factory=dict,
+        description="hedge, when records have a `domain` (Szeged: wikipedia, news_factbank, bio): StanceLens's "
+        "`sentence` and `cue` metrics on each domain's records alone.")
+    threshold: float | None = Field(
+        None, description="hedge: the score from which a record counts as uncertain (the threshold in force).")
     model: ModelInfo = Field(description="Versions of the components that produced the predictions.")
     label_map: dict[str, str] = Field(default_factory=dict, description="How the data's labels were mapped to ours.")
     notes: list[str] = Field(default_factory=list)

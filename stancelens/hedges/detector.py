@@ -1,23 +1,29 @@
-"""The hedge stage: the trained model's sentence probability and typed cues, with the rules kept
-only where the model has no signal.
+"""The hedge stage: one calibrated score for hedging in either sense, and the cues that show why.
 
-- The sentence score is the model's probability that the sentence is uncertain (CoNLL-2010
-  scheme, which counts weasel wording such as "some experts say"), combined as independent
-  evidence with the weights of rule cues the model cannot see: approximators before numbers
-  ("around 1,000") and attribution to vague sources, neither of which the training corpora mark.
-  Attribution to a named source ("the ministry said") is listed with its source but adds
-  nothing: it reports a claim, it does not weaken it.
+- The sentence score is the combiner's (`combiner.py`): a logistic regression over the model's
+  two scheme logits, CoNLL-2010's (weasel wording such as "some experts say") and Szeged's
+  (semantic uncertainty: "could", "if", "believe"), fitted on sentences labelled under both,
+  hedged when either says so. So it is a calibrated probability that the sentence hedges in
+  either sense, and one threshold applies.
 - Cue spans come from the model's tagger, typed in the Szeged scheme and mapped onto the API's
-  richer types (`api_type`); rule cues that overlap none of them are added.
+  richer types (`api_type`). The context rules veto a model cue the parse rules out ("May" the
+  month, "could not", "around the city"). Rule cues the corpora do not mark are added where
+  they overlap no model cue: approximators before numbers and attribution, vague ("experts
+  warn", "some people", "is widely regarded": the weasel span) or named ("the ministry said").
+  In a sentence where the tagger found no cue, every rule cue is added.
+- A sentence is listed only when a cue shows why (`SentenceHedges.shows_why`): the pipeline
+  checks that with the threshold, so a high score with no cue ("several key factors will need
+  attention") is not a hedged claim.
 - The attributed source is the rules': the model has no source annotation to learn from.
 """
 
 from __future__ import annotations
 
-from ..document import Article
+from ..document import Article, Sentence
 from ..schema import HedgeType, UncertaintyType
+from .combiner import HedgeCombiner
 from .model import SCHEMES, HedgeModel
-from .rules import WEASEL_WEIGHT, CueHit, RuleHedgeDetector, SentenceHedges, classify_token, combined_score
+from .rules import CueHit, RuleHedgeDetector, SentenceHedges, classify_token, context_rejects
 
 # The cue types only the rules find: the corpora mark neither, so the model cannot learn them.
 RULE_ONLY = {HedgeType.approximator, HedgeType.attribution}
@@ -31,24 +37,27 @@ API_TYPES = {
 }
 
 
+def _tokens(sentence: Sentence, start: int, end: int) -> list:
+    """The parse's tokens starting inside `article.text[start:end]`."""
+    return [tok for tok in sentence.span if start <= sentence.offset + tok.idx < end]
+
+
 def api_type(article: Article, sentence_index: int, start: int, end: int, cls: UncertaintyType) -> HedgeType:
     """The API type of a model cue over `article.text[start:end]`."""
     if cls is UncertaintyType.epistemic:
-        sentence = article.sentences[sentence_index]
-        for tok in sentence.span:
-            at = sentence.offset + tok.idx
-            if start <= at < end and (hit := classify_token(tok)) and hit[0] is not HedgeType.approximator:
+        for tok in _tokens(article.sentences[sentence_index], start, end):
+            if (hit := classify_token(tok)) and hit[0] is not HedgeType.approximator:
                 return hit[0]
     return API_TYPES[cls]
 
 
 class ModelHedgeDetector:
-    def __init__(self, model: HedgeModel, rules: RuleHedgeDetector | None = None):
+    def __init__(self, model: HedgeModel, combiner: HedgeCombiner | None = None, rules: RuleHedgeDetector | None = None):
         self.model = model
+        self.combiner = combiner or HedgeCombiner.single(model.config.sentence_scheme, model.config.threshold)
         self.rules = rules or RuleHedgeDetector()
-        self.version = model.config.version
-        self.threshold = model.config.threshold
-        self.scheme = model.config.sentence_scheme
+        self.version = f"{model.config.version}+{self.combiner.version}"
+        self.threshold = self.combiner.threshold
         self.schemes = SCHEMES
         # The pipeline keeps the shared encoder's token states after this layer for the model.
         self.state_layer = model.layer
@@ -60,16 +69,18 @@ class ModelHedgeDetector:
         out = []
         for sentence, prediction in zip(article.sentences, predictions):
             ruled = self.rules.detect_sentence(sentence)
+            score = round(self.combiner.probability(prediction.logits), 4)
             cues = []
             for start, end, cls in prediction.cues:
                 start, end = sentence.start + start, sentence.start + end
-                cues.append(CueHit(start, end, api_type(article, sentence.index, start, end, cls),
-                                   prediction.probabilities[self.scheme], cls))
-            extra = [c for c in ruled.cues if c.type in RULE_ONLY
+                tokens = _tokens(sentence, start, end)
+                if len(tokens) == 1 and context_rejects(tokens[0]):
+                    continue
+                cues.append(CueHit(start, end, api_type(article, sentence.index, start, end, cls), score, cls))
+            # Where the tagger found nothing, the rules' own cues stand in, so a sentence the score
+            # lists for "could" or "reportedly" still shows them.
+            extra = [c for c in ruled.cues if (c.type in RULE_ONLY or not cues)
                      and all(c.end <= m.start or c.start >= m.end for m in cues)]
-            probability = prediction.probabilities[self.scheme]
-            weakening = [c for c in extra if c.type is HedgeType.approximator or c.weight >= WEASEL_WEIGHT]
-            score = round(1.0 - (1.0 - probability) * (1.0 - combined_score(weakening)), 4)
             out.append(SentenceHedges(sentence.index, score, sorted(cues + extra, key=lambda c: c.start),
                                       ruled.source, prediction.probabilities))
         return out

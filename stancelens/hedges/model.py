@@ -49,6 +49,7 @@ class HedgeHead(nn.Module):
 @dataclass(frozen=True)
 class SentencePrediction:
     probabilities: dict[str, float]  # that the sentence is uncertain, by labelling scheme
+    logits: dict[str, float]  # the same, unrounded and before the sigmoid: what the combiner reads
     cues: list[tuple[int, int, UncertaintyType]]  # character spans in the sentence, whole words
 
 
@@ -113,6 +114,6 @@ class HedgeModel(heads.HeadModel):
         probability = 1.0 / (1.0 + np.exp(-sentence))
         return [
             SentencePrediction({scheme: round(float(v), 4) for scheme, v in zip(SCHEMES, p)},
-                               decode_tags(t, s.offsets, text))
-            for p, t, s, text in zip(probability, tags, states, texts)
+                               {scheme: float(v) for scheme, v in zip(SCHEMES, z)}, decode_tags(t, s.offsets, text))
+            for p, z, t, s, text in zip(probability, sentence, tags, states, texts)
         ]

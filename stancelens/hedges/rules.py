@@ -62,6 +62,14 @@ _AGENTLESS_REPORTING = {
     for form in (lemma + "ed", lemma + "d")
 } | {"said", "thought"}
 _WEASEL_ADVERBS = {"widely", "commonly", "generally", "often", "sometimes", "frequently", "popularly"}
+# Judgements passed on without saying whose: "has long been criticized", "was hailed as a success".
+# Unlike the reporting verbs above they need no complement to leave the judge unnamed.
+_AGENTLESS_JUDGEMENT = {
+    form
+    for lemma in ("criticize", "criticise", "praise", "dispute", "question", "condemn", "acclaim", "hail", "revile",
+                  "challenge", "debate", "contest")
+    for form in (lemma + "ed", lemma + "d")
+}
 # Quantifiers that make a source vague: "some claim", "many historians argue", "said by most".
 _QUANTIFIERS = {"some", "many", "most", "several", "others", "few", "numerous", "various"}
 _ATTRIBUTION_WEIGHT = 0.25
@@ -73,6 +81,21 @@ _VAGUE_SOURCES = {
     "researchers", "studies", "study", "commentators", "insiders", "witnesses", "residents", "media",
     "diplomats", "authorities", "rumours", "rumors", "speculation",
 }
+# People left unnamed when a quantifier or no determiner leaves them vague: "some scholars hold",
+# "many fans left", "critics point out", "used by some societies". Things ("several factors") are not actors.
+_VAGUE_ACTORS = _VAGUE_SOURCES | {
+    "people", "scholars", "historians", "academics", "authors", "writers", "artists", "fans", "supporters",
+    "opponents", "proponents", "advocates", "detractors", "skeptics", "sceptics", "members", "users", "readers",
+    "viewers", "listeners", "individuals", "groups", "organizations", "organisations", "countries", "nations",
+    "economists", "politicians", "voters", "believers", "theorists", "societies", "citizens", "activists",
+    "journalists", "reviewers", "conservatives", "liberals",
+}
+_ACTOR_DEPS = {"nsubj", "nsubjpass"}
+# Reputation says that unnamed people think so: "a well-known painter", "is best known for",
+# "the controversial reform". Judged by whom is left out.
+_REPUTATION = {"famous", "renowned", "acclaimed", "notorious", "controversial", "popular", "celebrated", "infamous",
+               "legendary"}
+_KNOWN_BY = {"well", "best", "widely", "commonly", "generally", "popularly"}
 _SOURCE_NOUNS = _VAGUE_SOURCES | {
     "government", "ministry", "military", "forces", "spokesman", "spokeswoman", "spokesperson", "agency",
     "police", "army", "intelligence", "president", "minister", "leader", "leaders", "survey", "poll",
@@ -99,6 +122,11 @@ class SentenceHedges:
     cues: list[CueHit]
     source: tuple[int, int] | None
     probabilities: dict[str, float] = field(default_factory=dict)  # the model's, by labelling scheme
+
+    def shows_why(self) -> bool:
+        """Whether a cue says why the sentence is hedged: any cue but attribution to a named
+        source, which reports a claim without weakening it. Only such sentences are listed."""
+        return any(c.type is not HedgeType.attribution or c.weight >= WEASEL_WEIGHT for c in self.cues)
 
 
 def _is_number(tok: Token) -> bool:
@@ -160,6 +188,16 @@ def classify_token(tok: Token) -> tuple[HedgeType, float] | None:
     return None
 
 
+# Words whose hedging the context decides ("may" the modal, not the month; "could" but not
+# "could not"; "around" before a number; "appears to be"; "possible" outside "as soon as possible").
+_CONTEXTUAL = set(_MODALS) | set(_APPROX_BEFORE_NUMBER) | _NEEDS_COMPLEMENT | {"possible"}
+
+
+def context_rejects(tok: Token) -> bool:
+    """Whether the context rules say this word, which can hedge, does not hedge here."""
+    return tok.lower_ in _CONTEXTUAL and classify_token(tok) is None
+
+
 def _source_phrase(head: Token) -> tuple[Token, Token] | None:
     """The noun phrase a claim is attributed to, headed by `head`, or None if it names no source."""
     if head.lower_ in _QUANTIFIERS:
@@ -197,12 +235,57 @@ def _is_vague(left: Token, head: Token) -> bool:
 
 def _agentless_passive(tok: Token) -> bool:
     children = {c.dep_ for c in tok.children}
-    return (
-        tok.lower_ in _AGENTLESS_REPORTING
-        and "auxpass" in children
-        and "agent" not in children
-        and _has_complement(tok)
-    )
+    if "auxpass" not in children or "agent" in children:
+        return False
+    return tok.lower_ in _AGENTLESS_JUDGEMENT or tok.lower_ in _AGENTLESS_REPORTING and _has_complement(tok)
+
+
+def _reputation(tok: Token) -> tuple[Token, Token] | None:
+    """'famous', 'controversial' describing something; 'well known', 'best known for', 'known to cause'."""
+    if tok.lower_ in _REPUTATION and tok.pos_ == "ADJ" and tok.dep_ in {"amod", "acomp", "conj"}:
+        return tok, tok
+    if tok.lower_ != "known":
+        return None
+    doc = tok.doc
+    hyphen = 1 if tok.i > 1 and doc[tok.i - 1].text == "-" else 0  # "well-known" is three tokens
+    if tok.i - 1 - hyphen >= 0 and doc[tok.i - 1 - hyphen].lower_ in _KNOWN_BY:
+        return doc[tok.i - 1 - hyphen], tok
+    if tok.tag_ != "VBN":
+        return None
+    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    return (tok, after) if after is not None and after.lower_ in {"for", "to"} else None  # not "also known as"
+
+
+def _reported_by(tok: Token) -> bool:
+    """Whether `tok` is the subject or agent of a reporting verb, whose own cue already says it."""
+    verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+    return verb.lower_ in _REPORTING_VERBS and verb.pos_ == "VERB"
+
+
+def _vague_generality(tok: Token) -> bool:
+    """'widely', 'commonly', 'generally' right before the participle it modifies: 'widely used',
+    'commonly referred to', 'generally accepted'. Not before other verbs ('often experienced')."""
+    head = tok.head
+    return (tok.lower_ in _WEASEL_ADVERBS and tok.dep_ == "advmod" and head.tag_ == "VBN" and head.i == tok.i + 1
+            and head.lower_ not in _AGENTLESS_REPORTING | _AGENTLESS_JUDGEMENT
+            and not any(c.dep_ == "neg" for c in head.children))
+
+
+def _vague_actor(tok: Token) -> tuple[Token, Token] | None:
+    """The phrase naming unnamed people, when `tok` heads one in a role that acts or judges:
+    subject ("Some acknowledge", "many critics say"), agent ("reviled by many natives") or a bare
+    quantifier as object ("impressed many")."""
+    agent = tok.dep_ == "pobj" and tok.head.dep_ == "agent"
+    if tok.lower_ in _QUANTIFIERS and tok.pos_ in {"PRON", "DET", "ADJ", "NOUN"}:
+        return (tok, tok) if tok.dep_ in _ACTOR_DEPS | {"dobj"} or agent else None
+    quantifier = _quantifier(tok)
+    actor = tok.lower_ in _VAGUE_ACTORS or agent and quantifier is not None  # "by some autism societies"
+    if not actor or tok.tag_ != "NNS" or not (tok.dep_ in _ACTOR_DEPS or agent):
+        return None
+    determined = any(c.dep_ in {"det", "poss"} for c in tok.lefts)
+    if quantifier is None and determined or any(t.ent_type_ in _ACTOR_ENTS for t in tok.subtree if t is not tok):
+        return None  # "the experts", "their fans", "US officials", "experts at Harvard": someone in particular
+    return (quantifier or tok), tok
 
 
 def find_source(tok: Token) -> tuple[Token, Token] | None:
@@ -246,7 +329,7 @@ def combined_score(cues: list[CueHit]) -> float:
 
 
 class RuleHedgeDetector:
-    version = "rules-2"
+    version = "rules-3"
     threshold = 0.35
     schemes: tuple[str, ...] = ()  # no model probabilities
 
@@ -261,7 +344,7 @@ class RuleHedgeDetector:
             if hit:
                 last = tok.doc[tok.i + 1] if tok.lower_ == "up" else tok  # "up to" is one cue
                 cues.append(_cue(base, tok, last, *hit))
-            if is_reporting and not hit and not found and _agentless_passive(tok):
+            if (is_reporting or tok.lower_ in _AGENTLESS_JUDGEMENT) and not hit and not found and _agentless_passive(tok):
                 first = tok.doc[tok.i - 1] if tok.i > 0 and tok.doc[tok.i - 1].lower_ in _WEASEL_ADVERBS else tok
                 cues.append(_cue(base, first, tok, HedgeType.attribution, WEASEL_WEIGHT))
             if found:
@@ -275,6 +358,14 @@ class RuleHedgeDetector:
                 elif _is_vague(left, head):
                     # "Reports suggest": the vague source itself is a second, attribution cue.
                     cues.append(CueHit(span[0], span[1], HedgeType.attribution, WEASEL_WEIGHT))
+            elif reputation := _reputation(tok):
+                cues.append(_cue(base, *reputation, HedgeType.attribution, WEASEL_WEIGHT))
+            elif _vague_generality(tok):
+                # "commonly referred to as", "widely accepted": a view held by no one in particular.
+                cues.append(_cue(base, tok, tok.head, HedgeType.attribution, WEASEL_WEIGHT))
+            elif (actor := _vague_actor(tok)) and not _reported_by(tok):
+                # Weasel wording without a reporting verb: "Some people avoid dairy", "others supported it".
+                cues.append(_cue(base, *actor, HedgeType.attribution, WEASEL_WEIGHT))
         cues = _without_overlaps(cues)
         return SentenceHedges(sentence.index, combined_score(cues), cues, source)
 
