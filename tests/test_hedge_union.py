@@ -3,11 +3,8 @@ on tiny hand-made files."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +12,8 @@ import pytest
 from stancelens.hedges.combiner import HedgeCombiner
 from stancelens.hedges.combiner_training import fit
 from stancelens.hedges.union import normalise, union
+
+from .test_claims_eval_scripts import _script
 
 CONLL_TRAIN = [
     {"id": "c1", "text": "Some experts say the bridge -LRB- built in 1990 -RRB- is unsafe .", "label": "uncertain"},
@@ -55,14 +54,6 @@ def test_union_labels_uncertain_when_either_scheme_does():
     assert c2.text == "The bridge may close next year." and c2.text[c2.cues[0]["start"]:c2.cues[0]["end"]] == "may"
     assert (counts.conll, counts.matched, counts.ambiguous) == (5, 3, 1)
     assert counts.uncertain == {"conll": 1, "szeged": 1, "union": 2}
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "eval" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_builder_writes_both_splits_split_as_conll_is(tmp_path):
