@@ -7,15 +7,13 @@ targets, alternating in one process over `stancelens bench`'s workload.
 import time, statistics
 from stancelens.pipeline import default_pipeline
 from stancelens.benchmark.workload import build_workload, resolve_data_dir
-from stancelens.targets import discover_targets, find_mentions, resolve_pronouns
+from stancelens.targets import resolve_targets
 p = default_pipeline()
 w = build_workload(20, [1000], resolve_data_dir(None))
 arts = []
 for a in w.articles:
     art = p.read(a.text)
-    ts = discover_targets(art, 10)
-    for t in ts: find_mentions(art, t)
-    resolve_pronouns(art, ts)
+    ts = resolve_targets(art, [], 10)
     arts.append((art, ts))
 sc = p.target_stance
 def one(art, ts): return [sc.score(art, [t], 3)[0] for t in ts]
