@@ -43,7 +43,14 @@ from .schema import (
     Span,
 )
 from .sections import build_sections
-from .stance import Body, ClaimStanceStage, TargetStanceStage, load_aggregation, load_claim_stance, load_target_stance
+from .stance import (
+    Body,
+    ClaimStanceStage,
+    TargetStanceStage,
+    load_aggregation,
+    load_claim_stance,
+    load_target_stance,
+)
 from .summarize import Summarizer, make_summarizer
 from .targets import resolve_targets
 
@@ -159,7 +166,8 @@ class Pipeline:
                                                   max_tokens=settings.encoder_batch_tokens,
                                                   precision=settings.precision))
         aggregation = _loaded("the article-stance aggregation", settings.article_stance_model,
-                              "STANCELENS_ARTICLE_STANCE_MODEL", lambda: load_aggregation(settings.article_stance_model))
+                              "STANCELENS_ARTICLE_STANCE_MODEL",
+                              lambda: load_aggregation(settings.article_stance_model))
         return cls(
             settings,
             linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",

@@ -31,7 +31,8 @@ class ModelTargetStanceScorer:
         """Per target, every sentence and heading that mentions it, with the model's distribution."""
         if article.token_states is None or article.heading_states is None:
             raise ValueError("the article was read without token states: read it with a pipeline using this scorer")
-        found = [_units(article, target) for target in targets]
+        sentences = [(s.start, s.end) for s in article.sentences]
+        found = [_units(article, sentences, target) for target in targets]
         # Every mention of every target in one call: the model batches them by length.
         probabilities = self.model.predict([m for per_target in found for _, mentions in per_target
                                             for m in mentions])
@@ -53,11 +54,12 @@ class ModelTargetStanceScorer:
                 for target, units in zip(targets, self.units(article, targets))]
 
 
-def _units(article: Article, target: Target) -> list[tuple[tuple[tuple[int, int], bool], list[Mention]]]:
-    """The target's mentions by unit, a sentence or a heading, in text order."""
+def _units(article: Article, sentences: list[tuple[int, int]],
+           target: Target) -> list[tuple[tuple[tuple[int, int], bool], list[Mention]]]:
+    """The target's mentions by unit, a sentence (`sentences`: their spans) or a heading, in text order."""
     units = []
     for spans, states, bounds, heading in (
-        (target.mention_sentences, article.token_states, [(s.start, s.end) for s in article.sentences], False),
+        (target.mention_sentences, article.token_states, sentences, False),
         (target.mention_headings, article.heading_states, article.headings, True),
     ):
         for index, found in spans.items():
