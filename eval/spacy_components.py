@@ -15,6 +15,7 @@ import time
 
 from stancelens.benchmark.workload import build_workload, resolve_data_dir
 from stancelens.config import get_settings
+from stancelens.profile import resolve_profile
 from stancelens.evaluation.report import publish
 from stancelens.linguistics import Linguistics
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="folder for spacy_components.json and spacy_components.md")
     args = parser.parse_args(argv)
 
-    linguistics = Linguistics(get_settings().spacy_model)
+    linguistics = Linguistics(resolve_profile(get_settings())["linguistics"].model)
     nlp = linguistics.nlp
     workload = build_workload(args.articles, [], resolve_data_dir(args.data_dir), words=args.words)
     paragraphs = [p for a in workload.articles for p in a.text.splitlines() if p.strip()]

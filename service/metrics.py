@@ -110,7 +110,8 @@ class _AppStateCollector(Collector):
         pipeline = models.pipeline if models is not None else None
         if pipeline is not None:
             info = pipeline.model_info
-            yield InfoMetricFamily("stancelens_model", "Version of the loaded analysis models.", value={"version": info.version})
+            yield InfoMetricFamily("stancelens_model", "Version and profile of the loaded analysis models.",
+                                   value={"version": info.version, "profile": info.profile})
             components = InfoMetricFamily(
                 "stancelens_model_component", "Version of each loaded model component.", labels=["component"]
             )

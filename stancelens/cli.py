@@ -12,6 +12,7 @@ from .benchmark.command import add_bench_command
 from .errors import InputError
 from .evaluation.command import add_eval_command
 from .keys import add_keys_command
+from .profile_option import add_profile_option, apply_profile
 from .train_command import add_train_command
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -72,12 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--id", help="id to report for the article (default: a hash of the text)")
     a.add_argument("--force-language", action="store_true",
                    help="analyse text in a language other than English (refused otherwise); the result carries a warning")
+    add_profile_option(a)
     a.set_defaults(run=_analyze)
 
     s = commands.add_parser("serve", help="start the HTTP API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--log-level", default="info")
+    add_profile_option(s)
     s.set_defaults(run=_serve)
 
     add_batch_command(commands)
@@ -97,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        apply_profile(args)
         return args.run(args)
     except KeyboardInterrupt:
         print("stancelens: interrupted", file=sys.stderr)

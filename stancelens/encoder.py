@@ -17,6 +17,7 @@ from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
 from .batching import MAX_ITEMS, MAX_TOKENS, token_batches
+from .encoder_packages import describe, local_encoder
 from .precision import Precision, compute, resolve
 
 # Progress bars for local weight loading are noise on a server's stderr and in CLI output.
@@ -40,8 +41,9 @@ class TokenStates:
 
 
 class SentenceEncoder:
-    def __init__(self, name_or_path: str, *, batch_size: int = MAX_ITEMS, max_tokens: int = MAX_TOKENS,
-                 max_length: int | None = None, precision: Precision = "auto"):
+    def __init__(self, spec: str, *, batch_size: int = MAX_ITEMS, max_tokens: int = MAX_TOKENS,
+                 max_length: int | None = None, precision: Precision = "auto", cache_dir: Path | None = None):
+        name_or_path = local_encoder(spec, cache_dir)
         self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
         self.pad_id = self.tokenizer.pad_token_id or 0
         self.model = AutoModel.from_pretrained(name_or_path).eval()
@@ -54,7 +56,7 @@ class SentenceEncoder:
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.dim = self.model.config.hidden_size
-        self.version = _describe(name_or_path)
+        self.version = describe(spec) or _describe(name_or_path)
         # The trained heads run in the encoder's precision: they read its states.
         self.precision = resolve(precision)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from . import __version__
+from . import __version__, components
 from .config import Settings, get_settings
 from .document import Article, SectionNode
 from .encoder import SentenceEncoder
@@ -25,10 +26,11 @@ from .errors import (
     check_article_text,
     check_item_text,
 )
-from .hedges import HedgeStage, SentenceHedges, load_hedge_detector
+from .hedges import HedgeStage, SentenceHedges
 from .language import check_language, detect
 from .linguistics import Linguistics
 from .normalize import normalize
+from .profile import SLOTS, resolve_profile
 from .schema import (
     AnalysisResult,
     AnalyzeOptions,
@@ -43,15 +45,8 @@ from .schema import (
     Span,
 )
 from .sections import build_sections
-from .stance import (
-    Body,
-    ClaimStanceStage,
-    TargetStanceStage,
-    load_aggregation,
-    load_claim_stance,
-    load_target_stance,
-)
-from .summarize import Summarizer, make_summarizer
+from .stance import Body, ClaimStanceStage, TargetStanceStage
+from .summarize import Summarizer
 from .targets import resolve_targets
 
 DEFAULT_SUMMARY_SENTENCES = 3
@@ -97,6 +92,22 @@ def _loaded(what: str, source: str, setting: str, load: Callable[[], T]) -> T:
                              f"{type(exc).__name__}: {exc}") from exc
 
 
+_log = logging.getLogger("stancelens.pipeline")
+
+# What each slot is called in a load error.
+_WHAT = {"linguistics": "the spaCy pipeline", "encoder": "the sentence encoder", "summarizer": "the summariser",
+         "hedges": "the hedge model", "target_stance": "the stance model", "claim_stance": "the claim-stance model"}
+
+
+def _warn_stale_claim_model(pipeline: Pipeline) -> None:
+    """The claim model reads the hedge stage's scores: say so when it was trained on another hedge model."""
+    trained_on = getattr(getattr(pipeline.claim_stance, "model", None), "config", None)
+    hedges = getattr(trained_on, "training", {}).get("hedges") if trained_on is not None else None
+    if hedges and hedges != pipeline.hedges.version:
+        _log.warning(f"the claim-stance model was trained on the scores of {hedges}, and the hedge stage is "
+                      f"{pipeline.hedges.version}: retrain it with `stancelens train claims`")
+
+
 def _summary_length(options: AnalyzeOptions, n_sentences: int, default: int) -> int:
     if options.summary_ratio is not None:
         return max(1, round(options.summary_ratio * n_sentences))
@@ -113,6 +124,8 @@ def _item_id(req: AnalyzeRequest) -> str:
 
 
 class Pipeline:
+    """The components of one profile (`stancelens.profile.SLOTS`), run in a fixed order by `read` and `annotate`."""
+
     # Called with the stage timings of every finished analysis, on the thread that ran it. The
     # service feeds its per-stage metrics from here: single analyses, batches and job chunks
     # all end in `annotate`, so none is missed and none is counted twice.
@@ -128,6 +141,8 @@ class Pipeline:
         hedges: HedgeStage,
         target_stance: TargetStanceStage,
         claim_stance: ClaimStanceStage,
+        profile: str = "custom",
+        overrides: list[str] | None = None,
     ):
         self.settings = settings
         self.linguistics = linguistics
@@ -136,14 +151,9 @@ class Pipeline:
         self.hedges = hedges
         self.target_stance = target_stance
         self.claim_stance = claim_stance
-        components = {
-            "linguistics": linguistics.version,
-            "encoder": encoder.version,
-            "summarizer": summarizer.version,
-            "hedges": hedges.version,
-            "target_stance": target_stance.version,
-            "claim_stance": claim_stance.version,
-        }
+        self.profile = profile
+        self.overrides = sorted(overrides or [])
+        components = {slot: getattr(self, slot).version for slot in SLOTS}
         digest = hashlib.sha1(repr(sorted(components.items()) + [encoder.precision]).encode()).hexdigest()[:8]
         # Trained heads read the shared encoder's token states after one layer, kept from its one pass.
         layers = {getattr(stage, "state_layer", None) for stage in (hedges, target_stance)} - {None}
@@ -152,55 +162,42 @@ class Pipeline:
                              f"({sorted(layers)}): train them with the same --top-layers")
         self.state_layer: int | None = layers.pop() if layers else None
         self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components,
-                                    hedge_threshold=hedges.threshold, precision=encoder.precision)
+                                    hedge_threshold=hedges.threshold, precision=encoder.precision,
+                                    profile=profile, overrides=self.overrides)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Pipeline:
+        """The pipeline of the profile `settings` names (STANCELENS_PROFILE), with its overrides: the
+        encoder first, since the trained heads read its states, then the other slots."""
         settings = settings or get_settings()
         if settings.torch_threads:
             import torch
 
             torch.set_num_threads(settings.torch_threads)
-        encoder = _loaded("the sentence encoder", settings.encoder, "STANCELENS_ENCODER",
-                          lambda: SentenceEncoder(settings.encoder, batch_size=settings.encoder_batch_size,
-                                                  max_tokens=settings.encoder_batch_tokens,
-                                                  precision=settings.precision))
-        aggregation = _loaded("the article-stance aggregation", settings.article_stance_model,
-                              "STANCELENS_ARTICLE_STANCE_MODEL",
-                              lambda: load_aggregation(settings.article_stance_model))
-        return cls(
-            settings,
-            linguistics=_loaded("the spaCy pipeline", settings.spacy_model, "STANCELENS_SPACY_MODEL",
-                                lambda: Linguistics(settings.spacy_model)),
-            encoder=encoder,
-            summarizer=_loaded("the summariser", settings.summarizer, "STANCELENS_SUMMARIZER",
-                               lambda: make_summarizer(settings.summarizer)),
-            hedges=_loaded("the hedge model", settings.hedge_model, "STANCELENS_HEDGE_MODEL",
-                           lambda: load_hedge_detector(settings.hedge_model, encoder)),
-            target_stance=_loaded("the stance model", settings.stance_model, "STANCELENS_STANCE_MODEL",
-                                  lambda: load_target_stance(settings.stance_model, encoder, aggregation)),
-            claim_stance=_loaded("the claim-stance model", settings.claim_model, "STANCELENS_CLAIM_MODEL",
-                                 lambda: load_claim_stance(settings.claim_model, encoder)),
-        )
+        profile = _loaded("the profile", settings.profile, "STANCELENS_PROFILE", lambda: resolve_profile(settings))
+        built: dict[str, object] = {}
+        for slot in ("encoder",) + tuple(s for s in SLOTS if s != "encoder"):
+            spec = profile[slot]
+            what = _WHAT[slot]
+            built[slot] = _loaded(what, spec.model or spec.factory, spec.source,
+                                  lambda: components.build(slot, spec, encoder=built.get("encoder"), settings=settings))
+        pipeline = cls(settings, **built, profile=profile.name, overrides=profile.overrides)  # type: ignore[arg-type]
+        _warn_stale_claim_model(pipeline)
+        return pipeline
 
-    def replace(self, **components: object) -> Pipeline:
+    def replace(self, **swapped: object) -> Pipeline:
         """The same loaded models with some components swapped.
 
         Baselines (Lead-3, a lexicon-only hedge detector) run this way, through the same code
-        path as the real components, so an evaluation compares stages and nothing else.
+        path as the real components, so an evaluation compares stages and nothing else. The
+        swapped slots are reported as overrides, so a baseline never shows as a plain profile.
         """
-        current = {
-            "linguistics": self.linguistics,
-            "encoder": self.encoder,
-            "summarizer": self.summarizer,
-            "hedges": self.hedges,
-            "target_stance": self.target_stance,
-            "claim_stance": self.claim_stance,
-        }
-        unknown = set(components) - set(current)
+        unknown = set(swapped) - set(SLOTS)
         if unknown:
             raise TypeError(f"not pipeline components: {sorted(unknown)}")
-        return Pipeline(self.settings, **{**current, **components})
+        current = {slot: getattr(self, slot) for slot in SLOTS}
+        return Pipeline(self.settings, **{**current, **swapped}, profile=self.profile,  # type: ignore[arg-type]
+                        overrides=sorted(set(self.overrides) | set(swapped)))
 
     def check_request(self, request: AnalyzeRequest) -> None:
         """Raise `InputError` when a request is outside this pipeline's limits (STANCELENS_MAX_CHARS and

@@ -161,6 +161,10 @@ class ModelInfo(BaseModel):
     precision: Literal["bf16", "fp32"] = Field(
         "fp32", description="Number format of the encoder's and the trained heads' matrix products "
         "(STANCELENS_PRECISION); on news articles, hedge and stance scores differ by under 0.01 between the two.")
+    profile: str = Field("fast", description="The profile that analysed (STANCELENS_PROFILE): 'fast', 'accurate', "
+                         "or the name in a profile file.")
+    overrides: list[str] = Field(default_factory=list,
+                                 description="Slots filled by a setting or a baseline instead of the profile.")
 
 
 # Requests are validated strictly: a value of another JSON type is refused, not converted ("3" for 3, 0 for

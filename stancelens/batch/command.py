@@ -7,6 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..profile_option import add_profile_option
+
 # The exit status of a process stopped by SIGINT, as shells report it.
 INTERRUPTED = 130
 DEFAULT_BATCH_SIZE = 16
@@ -98,4 +100,5 @@ def add_batch_command(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--ray-address", help="an existing Ray cluster (e.g. ray://head:10001 or auto); default: a local instance")
     b.add_argument("--ray-actors", type=int, default=DEFAULT_RAY_ACTORS,
                    help=f"analysis actors, one CPU each (default {DEFAULT_RAY_ACTORS})")
+    add_profile_option(b)
     b.set_defaults(run=_run)

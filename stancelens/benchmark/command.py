@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..profile_option import add_profile_option
+
 
 def _run(args: argparse.Namespace) -> int:
     from ..extras import require
@@ -67,4 +69,5 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
                    help="workload articles the peer is timed on, from the first (default 2)")
     b.add_argument("--batch-size", type=int, default=16,
                    help="articles per analyze_batch call, timed against one analyze call per article (default 16)")
+    add_profile_option(b)
     b.set_defaults(run=_run)

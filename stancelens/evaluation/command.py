@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..profile_option import add_profile_option
+
 TASK_NAMES = ("hedge", "stance", "claims", "summary", "all")
 
 
@@ -16,6 +18,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..config import default_data_dir
     from ..errors import InputError
     from ..pipeline import default_pipeline
+    from .comparison import add_profile_baseline, comparison_table
     from .report import slug, to_markdown
     from .schema import EvalSuite
     from .tasks import SUITE, Run, evaluate
@@ -36,13 +39,31 @@ def _run(args: argparse.Namespace) -> int:
     if out:
         out.mkdir(parents=True, exist_ok=True)
     pipeline = default_pipeline()
-    outcomes = []
+    # Another profile on the same records (by default the fast one, when another profile is evaluated).
+    compare = args.compare or ("fast" if pipeline.profile != "fast" else "none")
+    other = None
+    if compare != "none":
+        from ..config import get_settings
+        from ..pipeline import Pipeline
+
+        other = Pipeline.load(get_settings().model_copy(update={"profile": compare}))
+    outcomes, pairs = [], []
     for task, run in jobs:
-        print(f"stancelens eval: {task} on {run.data}", file=sys.stderr)
-        outcomes.append(evaluate(task, pipeline, run))
+        print(f"stancelens eval: {task} on {run.data} ({pipeline.profile} profile)", file=sys.stderr)
+        outcome = evaluate(task, pipeline, run)
+        if other is not None:
+            print(f"stancelens eval: {task} on {run.data} ({other.profile} profile)", file=sys.stderr)
+            second = evaluate(task, other, run).report
+            pairs.append((outcome.report, second.model_copy(deep=True)))
+            add_profile_baseline(outcome.report, second)
+        outcomes.append(outcome)
 
     sections = [to_markdown(o, out) for o in outcomes]
     markdown = "\n".join(sections)
+    if pairs:
+        markdown = (f"Profiles compared on the same records: **{pipeline.profile}** and **{other.profile}** "
+                    f"(its metrics are the `profile {other.profile}` baseline in each section).\n\n"
+                    + "\n".join(comparison_table(pairs)) + "\n\n" + markdown)
     if args.task == "all":
         document = EvalSuite(reports=[o.report for o in outcomes]).model_dump_json(indent=2)
         stem = "report"
@@ -77,4 +98,8 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:
     e.add_argument("--limit", type=int, help="score only the first N records (quick checks)")
     e.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--compare", help="also evaluate this profile on the same records, as a baseline in the report: "
+                                     "a profile name or file, or 'none' (default: fast when another profile is "
+                                     "evaluated, else none)")
+    add_profile_option(e)
     e.set_defaults(run=_run)

@@ -82,7 +82,9 @@ def to_markdown(outcome: Outcome, out: Path | None = None) -> str:
     name = slug(r)
     lines = [f"## {r.task}: {r.data}" + (f" ({r.split})" if r.split else "")
              + (f", domain `{r.domain}`" if r.domain else "") + (f", `{r.scheme}` probability" if r.scheme else ""), "",
-             f"{r.n} records, {r.seconds} s. Model `{r.model.version}`: "
+             f"{r.n} records, {r.seconds} s. Profile `{r.model.profile}`"
+             + (f" (overridden: {', '.join(r.model.overrides)})" if r.model.overrides else "")
+             + f", model `{r.model.version}`: "
              + ", ".join(f"{k} `{v}`" for k, v in r.model.components.items()) + ".", "",
              "Every figure is the value on the whole set, then its bootstrap 95% interval.", ""]
     if r.threshold is not None:

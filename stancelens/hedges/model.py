@@ -35,6 +35,7 @@ class HedgeHead(nn.Module):
     def __init__(self, encoder: SentenceEncoder, top_layers: int, dropout: float = 0.1):
         super().__init__()
         self.layers = heads.copy_top_layers(encoder, top_layers)
+        self.position = heads.copy_position_bias(encoder)
         self.dropout = nn.Dropout(dropout)
         self.sentence = nn.Linear(encoder.dim, len(SCHEMES))
         self.tags = nn.Linear(encoder.dim, N_TAGS)
@@ -42,7 +43,7 @@ class HedgeHead(nn.Module):
     def forward(self, states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """`states` (batch, tokens, hidden) and `mask` (batch, tokens) to sentence logits
         (batch, schemes) and tag logits (batch, tokens, tags)."""
-        h = heads.run_layers(self.layers, states, mask)
+        h = heads.run_layers(self.layers, states, mask, self.position)
         return self.sentence(self.dropout(heads.masked_mean(h, mask))), self.tags(self.dropout(h))
 
 

@@ -29,6 +29,7 @@ from ..heads import (
     TrainingConfig,
     base_fingerprint,
     fit,
+    fit_options,
     length_batches,
     pad,
     read_jsonl,
@@ -131,7 +132,8 @@ def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: HedgeTrai
 
     head = HedgeHead(encoder, config.top_layers).train()
     fit(head, lambda: _batches(examples, config.batch_size, rng), lambda batch: _loss(head, batch),
-        config.epochs, config.learning_rate, lambda msg: log(f"train hedge: {msg}, {time.perf_counter() - started:.0f} s"))
+        config.epochs, config.learning_rate, lambda msg: log(f"train hedge: {msg}, {time.perf_counter() - started:.0f} s"),
+        **fit_options(config, out))
 
     model = HedgeModel(head.eval(), HedgeModelConfig(
         version="pending", top_layers=config.top_layers, hidden_size=encoder.dim, num_layers=encoder.num_layers,

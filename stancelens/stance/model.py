@@ -31,6 +31,7 @@ class TargetStanceHead(nn.Module):
     def __init__(self, encoder: SentenceEncoder, top_layers: int, dropout: float = 0.1):
         super().__init__()
         self.layers = heads.copy_top_layers(encoder, top_layers)
+        self.position = heads.copy_position_bias(encoder)
         self.marker = nn.Parameter(torch.zeros(encoder.dim))
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(2 * encoder.dim, len(LABELS))
@@ -38,7 +39,8 @@ class TargetStanceHead(nn.Module):
     def forward(self, states: torch.Tensor, mask: torch.Tensor, mention: torch.Tensor) -> torch.Tensor:
         """`states` (batch, tokens, hidden), `mask` and `mention` (batch, tokens; 1 on the
         mention's tokens) to logits (batch, labels)."""
-        h = heads.run_layers(self.layers, states + mention.unsqueeze(-1).to(states.dtype) * self.marker, mask)
+        h = heads.run_layers(self.layers, states + mention.unsqueeze(-1).to(states.dtype) * self.marker, mask,
+                              self.position)
         pooled = torch.cat([heads.masked_mean(h, mask), heads.masked_mean(h, mention)], dim=-1)
         return self.out(self.dropout(pooled))
 

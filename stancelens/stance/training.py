@@ -21,6 +21,7 @@ from ..heads import (
     TrainingConfig,
     base_fingerprint,
     fit,
+    fit_options,
     length_batches,
     pad,
     read_jsonl,
@@ -83,7 +84,8 @@ def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: StanceTra
 
     head = TargetStanceHead(encoder, config.top_layers)
     fit(head, lambda: _batches(examples, config.batch_size, rng), lambda batch: _loss(head, batch),
-        config.epochs, config.learning_rate, lambda msg: log(f"train stance: {msg}, {time.perf_counter() - started:.0f} s"))
+        config.epochs, config.learning_rate, lambda msg: log(f"train stance: {msg}, {time.perf_counter() - started:.0f} s"),
+        **fit_options(config, out))
     seconds = round(time.perf_counter() - started)
     model = StanceModel(head, StanceModelConfig(
         version=f"stance-top{config.top_layers}-{weights_digest(head)}", top_layers=config.top_layers,
