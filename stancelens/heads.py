@@ -218,6 +218,18 @@ class HeadModel:
         save(self.head, self.config, path)
 
 
+def frozen_states(encoder: SentenceEncoder, texts: list[str], layer: int, log: Callable[[str], None],
+                  what: str, chunk: int = 2048) -> list:
+    """Each text's token states after `layer`, computed once before training (the layers below are frozen),
+    in chunks that bound the encoder's peak memory, with progress (rate, ETA) in the log."""
+    progress = Progress(-(-len(texts) // chunk), log)
+    out = []
+    for b in range(0, len(texts), chunk):
+        out += encoder.encode_with_states(texts[b : b + chunk], layer)[1]
+        progress.step(f"{what}: {min(b + chunk, len(texts)):,}/{len(texts):,} sentences encoded")
+    return out
+
+
 def length_batches(pool: list, size: int, rng, length: Callable[[object], int]) -> list[list]:
     """`pool` shuffled in place, then cut into batches of similar `length` within windows of 50
     batches: less padding, still random. The caller shuffles the batches."""

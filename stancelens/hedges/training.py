@@ -30,6 +30,7 @@ from ..heads import (
     base_fingerprint,
     fit,
     fit_options,
+    frozen_states,
     length_batches,
     pad,
     read_jsonl,
@@ -72,14 +73,13 @@ def cue_tags(offsets: np.ndarray, cues: list[dict]) -> torch.Tensor:
     return tags
 
 
-def _examples(encoder: SentenceEncoder, layer: int, records: list[dict], scheme: int, tagged: bool) -> list[Example]:
+def _examples(encoder: SentenceEncoder, layer: int, records: list[dict], scheme: int, tagged: bool,
+              log) -> list[Example]:
     out = []
-    for b in range(0, len(records), 2048):  # chunks bound the encoder's peak memory
-        chunk = records[b : b + 2048]
-        _, states = encoder.encode_with_states([r["text"] for r in chunk], layer)
-        for r, s in zip(chunk, states):
-            tags = cue_tags(s.offsets, r.get("cues") or []) if tagged else None
-            out.append(Example(s.states.to(torch.float16), scheme, float(r["label"] == "uncertain"), tags))
+    states = frozen_states(encoder, [r["text"] for r in records], layer, log, f"train hedge ({SCHEMES[scheme]})")
+    for r, s in zip(records, states):
+        tags = cue_tags(s.offsets, r.get("cues") or []) if tagged else None
+        out.append(Example(s.states.to(torch.float16), scheme, float(r["label"] == "uncertain"), tags))
     return out
 
 
@@ -125,9 +125,10 @@ def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: HedgeTrai
     conll = read_jsonl(data_dir / CONLL)
     held = [r for r in conll if _held_out(r["text"], config.held_out)]
     conll = [r for r in conll if not _held_out(r["text"], config.held_out)]
-    examples = _examples(encoder, layer, conll, SCHEMES.index("conll2010"), tagged=False)
+    examples = _examples(encoder, layer, conll, SCHEMES.index("conll2010"), tagged=False, log=log)
     if config.szeged:
-        examples += _examples(encoder, layer, read_jsonl(data_dir / SZEGED), SCHEMES.index("szeged"), tagged=True)
+        examples += _examples(encoder, layer, read_jsonl(data_dir / SZEGED), SCHEMES.index("szeged"), tagged=True,
+                              log=log)
     log(f"train hedge: {len(examples):,} sentences encoded in {time.perf_counter() - started:.0f} s")
 
     head = HedgeHead(encoder, config.top_layers).train()

@@ -22,6 +22,7 @@ from ..heads import (
     base_fingerprint,
     fit,
     fit_options,
+    frozen_states,
     length_batches,
     pad,
     read_jsonl,
@@ -52,9 +53,9 @@ class Example:
     label: int
 
 
-def _examples(encoder: SentenceEncoder, layer: int, records: list[dict]) -> list[Example]:
+def _examples(encoder: SentenceEncoder, layer: int, records: list[dict], log) -> list[Example]:
     order = [label.value for label in LABELS]
-    _, states = encoder.encode_with_states([r["sentence"] for r in records], layer)
+    states = frozen_states(encoder, [r["sentence"] for r in records], layer, log, "train stance")
     return [Example(s.states.to(torch.float16), mention_mask(s.offsets, r["start"], r["end"]),
                     order.index(SENTIMENT[r["label"]])) for r, s in zip(records, states)]
 
@@ -79,7 +80,7 @@ def train(data_dir: Path, out: Path, encoder: SentenceEncoder, config: StanceTra
     rng = seeded(config.seed)
     started = time.perf_counter()
     layer = encoder.num_layers - config.top_layers
-    examples = _examples(encoder, layer, read_jsonl(data_dir / NEWSMTSC))
+    examples = _examples(encoder, layer, read_jsonl(data_dir / NEWSMTSC), log)
     log(f"train stance: {len(examples):,} mentions encoded in {time.perf_counter() - started:.0f} s")
 
     head = TargetStanceHead(encoder, config.top_layers)
