@@ -57,8 +57,10 @@ def _train(args: argparse.Namespace) -> int:
 
         settings = get_settings()
         # The profile's encoder: an accurate head is trained on all-mpnet-base-v2, not on the default MiniLM.
-        base = SentenceEncoder(resolve_profile(settings)["encoder"].model, precision=precision,
-                               cache_dir=settings.cache_dir)
+        profile = resolve_profile(settings)
+        base = SentenceEncoder(profile["encoder"].model, precision=precision, cache_dir=settings.cache_dir)
+        if args.model == "hedge-combiner" and "hedge_model" not in given:
+            given["hedge_model"] = profile["hedges"].model  # the profile's own hedge model
     module.train(Path(args.data) if args.data else default_data_dir(), Path(args.out), base, config_class(**given))
     return 0
 
@@ -77,7 +79,7 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         m.add_argument("--seed", type=int)
         if name == "hedge-combiner":
             m.add_argument("--hedge-model", dest="hedge_model",
-                           help="the hedge model whose scheme logits are combined (default: models/hedge)")
+                           help="the hedge model whose scheme logits are combined (default: the profile's)")
         if name == "article":
             m.add_argument("--folds", type=int, help="cross-validation folds for choosing the L2 penalty")
         if name not in _FITS:

@@ -141,7 +141,7 @@ def test_stage_times_of_batches_and_job_chunks(client):
 def test_model_and_build_versions(client, pipeline):
     samples = scrape(client)
     info = pipeline.model_info
-    assert value(samples, "stancelens_model_info", version=info.version) == 1
+    assert value(samples, "stancelens_model_info", version=info.version, profile=info.profile) == 1
     for component, version in info.components.items():
         assert value(samples, "stancelens_model_component_info", component=component, version=version) == 1
     assert value(samples, "stancelens_build_info", version=__version__) == 1
@@ -170,7 +170,7 @@ def test_model_versions_appear_once_loaded_and_each_app_counts_its_own(pipeline,
         assert value(loading, REQUESTS, method="POST", route="/v1/analyze", status="200") == 0
         release.set()
         _wait_ready(c)
-        assert value(scrape(c), "stancelens_model_info", version=pipeline.model_info.version) == 1
+        assert value(scrape(c), "stancelens_model_info", version=pipeline.model_info.version, profile="fast") == 1
 
 
 def test_an_unhandled_error_is_counted_as_500(pipeline, tmp_path):

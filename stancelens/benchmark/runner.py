@@ -88,6 +88,7 @@ def _machine() -> Machine:
         torch=torch.__version__,
         transformers=transformers.__version__,
         settings={
+            "profile": settings.profile,
             "precision": resolve(settings.precision),
             **{k: str(getattr(settings, k)) for k in ("encoder_batch_tokens", "microbatch_size", "microbatch_wait_ms",
                                                       "workers")},
