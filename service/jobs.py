@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline
+from stancelens.batch.command import parse_keep_fields
 from stancelens.errors import InputError
 from stancelens.jobs.collection import read_json_list, read_jsonl
 from stancelens.jobs.schema import JobStatus
@@ -127,7 +128,15 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
     dependencies=[Depends(ready_pipeline)],
 )
 async def submit_job(
-    request: Request, response: Response, store: Annotated[JobStore, Depends(job_store)]
+    request: Request,
+    response: Response,
+    store: Annotated[JobStore, Depends(job_store)],
+    keep_fields: Annotated[str | None, Query(
+        max_length=2000, pattern=r"^[^,]+(,[^,]+)*$",
+        description="Comma-separated top-level fields of each document (e.g. `source,date,url,title`) to move "
+        "into its `meta`, so they are carried into its result and the job's report can group by them, as "
+        "`stancelens batch --keep-fields` does. Without it, a document's extra fields make it an item error.",
+    )] = None,
 ) -> JobStatus:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
@@ -141,7 +150,8 @@ async def submit_job(
             f"content-type {media_type or '(none)'!r} is not accepted: send application/json (a list), "
             "application/x-ndjson (one document per line) or a multipart upload with a `file` field"
         )
-    items = await anyio.to_thread.run_sync(read, body, request.app.state.settings.max_job_items)
+    keep = parse_keep_fields(keep_fields)
+    items = await anyio.to_thread.run_sync(read, body, request.app.state.settings.max_job_items, keep)
     status = await anyio.to_thread.run_sync(store.create, items)
     request.app.state.runner.notify()
     response.headers["Location"] = f"/v1/jobs/{status.id}"
