@@ -6,12 +6,7 @@
 - `aggregate.py`: the numbers, counted by DuckDB; `model.py`: their typed shape (`report.json`);
 - `render.py`, `plots.py`: `report.md` and the self-contained `report.html`, with matplotlib plots.
 
-The CLI (`stancelens report`), `GET /v1/jobs/{id}/report` and the web page all call `build_report`.
+The CLI (`stancelens report`), `GET /v1/jobs/{id}/report` and the web page all call
+`aggregate.build_report`. Nothing is imported here, so `stancelens` starts without DuckDB or matplotlib.
 The report reads results only: it never analyses anything again.
 """
-
-from .aggregate import build_report
-from .model import CollectionReport
-from .records import ReportInputError, file_records, line_records
-
-__all__ = ["CollectionReport", "ReportInputError", "build_report", "file_records", "line_records"]
