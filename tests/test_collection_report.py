@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -25,7 +27,7 @@ from stancelens.collection_report.render import write_report
 from stancelens.schema import AnalyzeRequest
 
 from .conftest import EXAMPLE_PATH
-from .test_browser import browser  # noqa: F401  # the module's headless Chromium
+from .test_browser import browser, server  # noqa: F401  # headless Chromium, and the app in a subprocess
 from .test_jobs import make_app, wait_finished
 
 SOURCES = ("Reuters", "TASS")
@@ -270,3 +272,35 @@ def test_a_job_not_finished_has_no_report_yet(pipeline, tmp_path):
             assert r.status_code == 409 and "is queued" in r.json()["detail"]
         finally:
             loaded.set()
+
+
+def test_the_web_page_shows_a_finished_jobs_report(browser, server):  # noqa: F811
+    texts = _paragraphs()[:2]
+    body = "".join(json.dumps({"text": t, "source": SOURCES[i]}) + "\n" for i, t in enumerate(texts))
+    r = httpx.post(f"{server}/v1/jobs?keep_fields=source", content=body,
+                   headers={"content-type": "application/x-ndjson"}, timeout=30)
+    job = r.json()["id"]
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{server}/v1/jobs/{job}").json()["state"] != "done":
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.2)
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(server + "/")
+        page.fill("#job-id", "no-such-job")
+        page.click("#job-report-show")
+        page.wait_for_selector("#job-report-error:not([hidden])")
+        assert "Error 404" in page.inner_text("#job-report-error")
+        page.fill("#job-id", job)
+        page.fill("#job-by", "source")
+        page.click("#job-report-show")
+        page.wait_for_selector("#job-report img.plot", timeout=30_000)
+        assert page.locator("#job-report-error").is_hidden()
+        assert "2 results" in page.inner_text("#job-report")
+        widths = page.eval_on_selector_all("#job-report img.plot", "imgs => imgs.map(i => i.naturalWidth)")
+        assert widths and all(w > 100 for w in widths)  # data: images pass the page's CSP
+        assert not errors
+    finally:
+        page.close()
