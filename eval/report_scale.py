@@ -141,7 +141,7 @@ def to_markdown(rows: list[dict], work: dict | None) -> str:
              "Synthetic results (3 targets, 2 hedged sentences, 2 claims per article), `--by source --by date:week`; "
              "each report its own process, peak RSS of that process. Made by `eval/report_scale.py --out "
              "eval/reports/report_scale` on the 2-core development machine (shared with other work).", "",
-             "| records | file (MiB) | time (s) | ms per 1,000 records | peak RSS (MiB) |", "|---|---|---|---|---|"]
+             "| records | file (MiB) | time (s) | time per 1,000 records, start-up included (ms) | peak RSS (MiB) |", "|---|---|---|---|---|"]
     lines += [f"| {r['records']:,} | {r['file_mib']:.0f} | {r['wall_s']:.1f} | {r['ms_per_1000']:.0f} | "
               f"{r['peak_rss_mib']:.0f} |" for r in rows]
     if len(rows) >= 2:
@@ -150,9 +150,9 @@ def to_markdown(rows: list[dict], work: dict | None) -> str:
         lines += ["", f"From {a['records']:,} to {b['records']:,} records ({b['records'] / a['records']:.0f}x): time "
                   f"{b['wall_s'] / a['wall_s']:.1f}x, peak RSS {b['peak_rss_mib'] / a['peak_rss_mib']:.2f}x. "
                   f"A straight line through the times: {fit['start_s']:.1f} s + {fit['ms_per_1000']:.0f} ms per "
-                  f"1,000 records (R² {fit['r2']:.4f}): the cost grows linearly, from a fixed start-up (imports: "
-                  "the alias rules load spaCy's word lists), while memory stays flat (DuckDB's tables live in a "
-                  "temporary file with a 256 MB memory limit; Python holds 1,000 records at a time)."]
+                  f"1,000 records (R² {fit['r2']:.4f}): the cost grows linearly from a fixed start-up (imports, "
+                  "the plots). Memory is bounded: DuckDB's tables live in a temporary file under a 256 MB memory "
+                  "limit, and Python holds 1,000 records at a time."]
     if work:
         verdict = "match the per-article results exactly" if not work["mismatches"] else \
             f"DIFFER from the results: {'; '.join(work['mismatches'])}"

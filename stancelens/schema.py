@@ -254,12 +254,16 @@ EXAMPLE_TEXT = (
 MetaValue = Annotated[str, Field(max_length=10_000)] | int | float | bool | None
 Meta = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], MetaValue], Field(max_length=32)]
 
+# A character that is not whitespace as Python's str.strip() (the checks) sees it, spelled out: `\S` means less
+# in JSON Schema's (ECMA-262) regexes, where U+001C to U+001F and U+0085 are not whitespace.
+NOT_BLANK = "[^\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 ArticleText = Annotated[
     str,
     AfterValidator(check_article_text),
-    Field(json_schema_extra={"minLength": 1, "allOf": [{"pattern": r"\S"}, {"pattern": "^[^\\u0000]*$"}]}),
+    Field(json_schema_extra={"minLength": 1, "allOf": [{"pattern": NOT_BLANK}, {"pattern": "^[^\\u0000]*$"}]}),
 ]
-ItemText = Annotated[str, AfterValidator(check_item_text), Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]
+ItemText = Annotated[str, AfterValidator(check_item_text), Field(json_schema_extra={"minLength": 1, "pattern": NOT_BLANK})]
 
 
 class AnalyzeRequest(BaseModel):

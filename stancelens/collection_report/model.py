@@ -5,9 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+ARTICLE_ID = Field(description="The article's id, as in its result.")
+
+
 class Count(BaseModel):
     value: str = Field(description="What is counted: a model version, a cue type, a source.")
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, description="How many: results, cues or hedged sentences.")
 
 
 class LabelShare(BaseModel):
@@ -30,10 +33,10 @@ class GroupDistribution(Distribution):
 
 
 class EvidenceItem(BaseModel):
-    article_id: str
+    article_id: str = ARTICLE_ID
     text: str = Field(description="The evidence sentence, as in the article's result.")
-    label: str
-    score: float
+    label: str = Field(description="The stance the sentence expresses: favor, against or neutral.")
+    score: float = Field(description="The model's confidence in the sentence's label.")
 
 
 class TargetReport(BaseModel):
@@ -48,27 +51,27 @@ class TargetReport(BaseModel):
 
 
 class HedgeGroup(BaseModel):
-    group: str
-    articles: int = Field(ge=0)
+    group: str = Field(description="The group's value (`all` for the whole collection).")
+    articles: int = Field(ge=0, description="Results in the group.")
     sentences: int = Field(ge=0, description="Sentences of those articles that report a sentence count.")
-    hedged: int = Field(ge=0)
+    hedged: int = Field(ge=0, description="Hedged sentences of those articles.")
     share: float | None = Field(description="hedged / sentences; null without sentence counts.")
     mean_article_share: float | None = Field(description="The mean of the articles' own shares.")
 
 
 class HedgedSentence(BaseModel):
-    article_id: str
-    text: str
-    score: float
+    article_id: str = ARTICLE_ID
+    text: str = Field(description="The hedged sentence.")
+    score: float = Field(description="Its hedge score.")
     cues: list[str] = Field(description="The cues as `text (type)`.")
     source: str | None = Field(description="Who the claim is attributed to, when the sentence says.")
 
 
 class ArticleShare(BaseModel):
-    article_id: str
-    sentences: int
-    hedged: int
-    share: float
+    article_id: str = ARTICLE_ID
+    sentences: int = Field(description="Sentences analysed.")
+    hedged: int = Field(description="Hedged sentences.")
+    share: float = Field(description="hedged / sentences.")
 
 
 class HedgingReport(BaseModel):
@@ -83,15 +86,15 @@ class HedgingReport(BaseModel):
 
 
 class ClaimArticle(BaseModel):
-    article_id: str
-    label: str
-    score: float
+    article_id: str = ARTICLE_ID
+    label: str = Field(description="The article's stance toward the claim: agree, disagree, discuss or unrelated.")
+    score: float = Field(description="The probability of the label.")
     evidence: str | None = Field(description="The article's most relevant sentence to the claim.")
-    relevance: float | None
+    relevance: float | None = Field(description="Cosine similarity of that sentence to the claim.")
 
 
 class ClaimReport(BaseModel):
-    claim: str
+    claim: str = Field(description="The claim, as given to the batch (spacing normalised).")
     stance: Distribution = Field(description="Articles that agree, disagree, discuss the claim or are unrelated.")
     articles: list[ClaimArticle] = Field(description="Articles with their best evidence, by label (agree, "
                                          "disagree, discuss, unrelated) and score; at most a few per label.")
@@ -99,12 +102,12 @@ class ClaimReport(BaseModel):
 
 class Skipped(BaseModel):
     status: int = Field(description="The status the record's error had (422: not analysable, 413: too long).")
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, description="Records skipped with this status.")
     examples: list[str] = Field(description="A few of the records, as `id: reason`.")
 
 
 class DateProblems(BaseModel):
-    field: str
+    field: str = Field(description="The date field (of the results' `meta`).")
     missing: int = Field(ge=0, description="Records without a value in the field.")
     unreadable: int = Field(ge=0, description="Records whose value is no date; they count under `(no date)`.")
     examples: list[str] = Field(default_factory=list, description="A few of the unreadable values.")
@@ -115,8 +118,8 @@ class ReportHeader(BaseModel):
     records: int = Field(ge=0, description="Results in the collection.")
     skipped: int = Field(ge=0, description="Records of the input with no result (the batch's errors file, or a "
                          "job's item errors).")
-    skipped_reasons: list[Skipped] = Field(default_factory=list)
-    model_versions: list[Count]
+    skipped_reasons: list[Skipped] = Field(default_factory=list, description="The records skipped, by status.")
+    model_versions: list[Count] = Field(description="The model versions of the results (`model.version`).")
     profiles: list[Count] = Field(description="Profiles the models ran with ('default' before profiles existed).")
     groupings: list[str] = Field(description="The --by groupings, as given.")
     dates: list[DateProblems] = Field(default_factory=list, description="Per date field grouped by: what could "
@@ -124,13 +127,13 @@ class ReportHeader(BaseModel):
     without_sentence_count: int = Field(ge=0, description="Results with no sentence count (made before it was "
                                         "reported): they are left out of the hedged shares.")
     targets_total: int = Field(ge=0, description="Distinct targets after merging across articles.")
-    stancelens_version: str
+    stancelens_version: str = Field(description="The StanceLens version that made the report.")
 
 
 class CollectionReport(BaseModel):
     """What a whole collection says about each target, its hedging, and each claim."""
 
-    header: ReportHeader
+    header: ReportHeader = Field(description="What was read: size, skipped records, models, groupings.")
     targets: list[TargetReport] = Field(description="The requested targets, then the most mentioned ones.")
-    hedging: HedgingReport
-    claims: list[ClaimReport]
+    hedging: HedgingReport = Field(description="How much, how and behind whom the collection hedges.")
+    claims: list[ClaimReport] = Field(description="The claims given (--claims), else every claim in the results.")

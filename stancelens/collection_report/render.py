@@ -76,7 +76,7 @@ def _header_blocks(report: CollectionReport) -> list[Block]:
         blocks += [Para("Records skipped, and why:"),
                    Table(("status", "records", "examples"),
                          [(str(s.status), str(s.count), "; ".join(s.examples)) for s in h.skipped_reasons])]
-    for d in h.dates:
+    for d in (d for d in h.dates if d.missing or d.unreadable):
         blocks.append(Para(f"Dates in `{d.field}`: {d.missing:,} records have none and {d.unreadable:,} are no "
                            f"date{' (e.g. ' + ', '.join(d.examples) + ')' if d.examples else ''}; they count "
                            "under `(no date)`."))
