@@ -304,3 +304,17 @@ def test_the_web_page_shows_a_finished_jobs_report(browser, server):  # noqa: F8
         assert not errors
     finally:
         page.close()
+
+
+def test_kept_fields_are_json_scalars_and_a_job_keeps_its_request_fields():
+    from datetime import date, datetime
+
+    from stancelens.batch.sources import kept_fields
+    from stancelens.jobs.collection import read_jsonl
+
+    record = {"date": datetime(2025, 1, 6, 9, 30), "day": date(2025, 1, 7), "tags": ["a", "b"], "n": 3}
+    assert kept_fields(record, ("date", "day", "tags", "n", "absent")) == {
+        "date": "2025-01-06T09:30:00", "day": "2025-01-07", "tags": '["a", "b"]', "n": 3}
+    (request,) = read_jsonl(b'{"text": "A text.", "id": "x", "source": "AP", "meta": {"lang": "en"}}\n', 5,
+                            ("source", "id"))
+    assert request.id == "x" and request.meta == {"lang": "en", "source": "AP"}

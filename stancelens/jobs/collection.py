@@ -72,7 +72,8 @@ def _kept(obj: object, keep: tuple[str, ...]) -> object:
     if not keep or not isinstance(obj, dict):
         return obj
     meta = obj.get("meta", {})
-    moved = {name: obj[name] for name in keep if name in obj}
+    # A request's own fields (text, id, ...) stay where they are: they are in the result already.
+    moved = {name: obj[name] for name in keep if name in obj and name not in AnalyzeRequest.model_fields}
     rest = {name: value for name, value in obj.items() if name not in moved}
     if moved:
         rest["meta"] = {**meta, **moved} if isinstance(meta, dict) else meta  # a bad `meta` fails validation
