@@ -141,7 +141,8 @@ def to_markdown(rows: list[dict], work: dict | None) -> str:
              "Synthetic results (3 targets, 2 hedged sentences, 2 claims per article), `--by source --by date:week`; "
              "each report its own process, peak RSS of that process. Made by `eval/report_scale.py --out "
              "eval/reports/report_scale` on the 2-core development machine (shared with other work).", "",
-             "| records | file (MiB) | time (s) | time per 1,000 records, start-up included (ms) | peak RSS (MiB) |", "|---|---|---|---|---|"]
+             "| records | file (MiB) | time (s) | time per 1,000 records, start-up included (ms) | peak RSS (MiB) |",
+             "|---|---|---|---|---|"]
     lines += [f"| {r['records']:,} | {r['file_mib']:.0f} | {r['wall_s']:.1f} | {r['ms_per_1000']:.0f} | "
               f"{r['peak_rss_mib']:.0f} |" for r in rows]
     if len(rows) >= 2:

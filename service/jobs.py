@@ -254,7 +254,8 @@ async def job_report(
     store: Annotated[JobStore, Depends(job_store)],
     by: Annotated[list[str], Query(
         max_length=8, description="Group by a `meta` field (e.g. `source`), or by a date field and a period: "
-        "`date:day`, `date:week`, `date:month`, `date:quarter` or `date:year`. Repeat for more.")] = [],
+        "`date:day`, `date:week`, `date:month`, `date:quarter` or `date:year`. Repeat for more. Default: "
+        "`source` and `date:week`, when the documents carried those fields.")] = [],
     targets: Annotated[list[str], Query(
         max_length=50, description="Targets to report first, in your spelling (merged with their aliases). "
         "Repeat for more.")] = [],

@@ -80,7 +80,8 @@ def test_numbers_match_the_per_article_results(real_batch):
     assert russia.target == "Russia" and russia.requested
     stances = [s for r in results for s in r["stances"] if s["target"] == "Russia"]
     assert russia.stance.articles == len(stances) == 8
-    assert _labels(russia.stance) == {k: Counter(s["label"] for s in stances)[k] for k in ("favor", "against", "neutral")}
+    labels = Counter(s["label"] for s in stances)
+    assert _labels(russia.stance) == {k: labels[k] for k in ("favor", "against", "neutral")}
     assert russia.stance.mean_score == pytest.approx(sum(s["score"] for s in stances) / len(stances))
     strongest = max(e["score"] for s in stances for e in s["evidence"])
     assert russia.evidence[0].score == pytest.approx(strongest)
@@ -131,6 +132,11 @@ def test_source_and_week_groupings_match_a_direct_computation(synthetic_results)
                            for r in records]).groupby("source").sum()
     assert {g.group: (g.sentences, g.hedged) for g in report.hedging.by["source"]} == {
         s: (int(row.n), int(row.h)) for s, row in hedged.iterrows()}
+
+
+def test_without_by_it_groups_by_source_and_week_when_the_results_have_them(synthetic_results):
+    assert build_report(file_records(synthetic_results), "syn").header.groupings == ["source", "date:week"]
+    assert build_report(file_records(synthetic_results), "syn", by=["source"]).header.groupings == ["source"]
 
 
 def test_claim_table(synthetic_results):

@@ -7,9 +7,10 @@ report's models; every count, mean, top list and grouping is a query.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,6 +46,8 @@ CLAIMS_SHOWN = 50
 TOP_LIST = 10
 SKIPPED_EXAMPLES = 3
 MIN_SENTENCES = 3  # for the most hedged articles: a share of one sentence says little
+# Means are rounded: DuckDB sums in parallel, in no fixed order, so their last bits would vary from run to run.
+DIGITS = 9
 NO_VALUE = "(none)"
 NO_DATE = "(no date)"
 STANCE_LABELS = tuple(label.value for label in StanceLabel)
@@ -67,7 +70,7 @@ def distribution(counts: dict[str, tuple[int, float]], labels: tuple[str, ...]) 
         c = counts.get(label, (0, 0.0))[0]
         low, high = wilson(c, n) if n else (0.0, 0.0)
         shares.append(LabelShare(label=label, count=c, share=c / n if n else 0.0, low=low, high=high))
-    mean = sum(s for _, s in counts.values()) / n if n else None
+    mean = round(sum(s for _, s in counts.values()) / n, DIGITS) if n else None
     return Distribution(articles=n, labels=shares, mean_score=mean)
 
 
@@ -188,7 +191,7 @@ def _targets(t: _Tables, requested: list[str], top: int) -> tuple[list[TargetRep
 
 def _hedge_groups(rows: Iterable[tuple]) -> list[HedgeGroup]:
     return [HedgeGroup(group=g, articles=n, sentences=s or 0, hedged=h or 0, share=(h or 0) / s if s else None,
-                       mean_article_share=mean) for g, n, s, h, mean in rows]
+                       mean_article_share=None if mean is None else round(mean, DIGITS)) for g, n, s, h, mean in rows]
 
 
 HEDGE_COLUMNS = ("count(*), sum(sentences), sum(hedged) FILTER (WHERE sentences IS NOT NULL), "
@@ -236,9 +239,27 @@ def _claims(t: _Tables, requested: list[str]) -> list[ClaimReport]:
     return [ClaimReport(claim=c, stance=stance.get((c,), empty), articles=articles[c]) for c in wanted]
 
 
-def build_report(records: Iterable[AnalysisResult | ItemError], source: str, *, by: list[str] = (),
+# Without --by: these groupings, for the fields the first result carries.
+AUTO_GROUPINGS = (("source", "source"), ("date", "date:week"))
+
+
+def _auto_groupings(records: Iterator[AnalysisResult | ItemError]) -> tuple[list[str], Iterator]:
+    """`source` and `date:week` when the first result has those fields; the records, none lost."""
+    seen: list[AnalysisResult | ItemError] = []
+    for record in records:
+        seen.append(record)
+        if isinstance(record, AnalysisResult):
+            by = [grouping for name, grouping in AUTO_GROUPINGS if record.meta.get(name) not in (None, "")]
+            return by, itertools.chain(seen, records)
+    return [], iter(seen)
+
+
+def build_report(records: Iterable[AnalysisResult | ItemError], source: str, *, by: list[str] | None = None,
                  targets: list[str] = (), claims: list[str] = (), top: int = TOP_TARGETS) -> CollectionReport:
-    """The report of a collection's records (results, and item errors for the records skipped)."""
+    """The report of a collection's records (results, and item errors for the records skipped). Without
+    `by`, it groups by `source` and `date:week` when the first result carries those fields."""
+    if not by:
+        by, records = _auto_groupings(iter(records))
     groupings = [Grouping.parse(spec) for spec in by]
     dates = date_fields(groupings)
     with tempfile.TemporaryDirectory(prefix="stancelens-report-") as folder:

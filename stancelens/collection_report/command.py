@@ -40,7 +40,8 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
     r.add_argument("--out", required=True, metavar="DIR", help="folder to write the report to")
     r.add_argument("--by", action="append", default=[], metavar="FIELD[:PERIOD]",
                    help="group by a field kept with `batch --keep-fields` (e.g. source); a date field with a "
-                   "period (day, week, month, quarter, year), e.g. date:week. Repeat for more")
+                   "period (day, week, month, quarter, year), e.g. date:week. Repeat for more. Default: source "
+                   "and date:week, when the results carry those fields")
     r.add_argument("--targets", type=_list, default=[], metavar="T1,T2",
                    help="targets to report first, in your spelling, merged with their aliases (e.g. Russia,Putin)")
     r.add_argument("--claims", type=_list, default=[], metavar="C1,C2",

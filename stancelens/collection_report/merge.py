@@ -36,9 +36,8 @@ def _owner(word: str, full: list[int], found: list[Target]) -> int | None:
     """The one full-named person a one-word name stands for, by surname and else by given name."""
     if not names.name_part_ok(word):
         return None
-    for part in ("surname", "given"):
-        owners = [i for i in full if word in ({*names.surname_forms(found[i].person.surname)} if part == "surname"
-                                              else {found[i].person.given})]
+    for parts in (lambda p: names.surname_forms(p.surname), lambda p: {p.given}):
+        owners = [i for i in full if word in parts(found[i].person)]
         if owners:
             return owners[0] if len(owners) == 1 else None
     return None

@@ -142,7 +142,8 @@ def _parquet_results(path: Path) -> Iterator[AnalysisResult]:
     try:
         table = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ReportInputError(f"{path} is not a readable Parquet file ({exc}): is it torn, or not our output?") from None
+        raise ReportInputError(f"{path} is not a readable Parquet file ({exc}): is it torn, or not our "
+                               "output?") from None
     if "result" not in table.schema_arrow.names:
         raise ReportInputError(f"{path} has no `result` column: not the output of `stancelens batch` "
                                f"(columns: {', '.join(table.schema_arrow.names)})")

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SOURCES = ("Reuters", "AP", "BBC", "TASS", "Kyiv Independent", "Al Jazeera")
-TARGETS = (("Russia", ["Russia", "Moscow"]), ("Ukraine", ["Ukraine", "Kyiv"]), ("Vladimir Putin", ["Vladimir Putin", "Putin"]),
+TARGETS = (("Russia", ["Russia", "Moscow"]), ("Ukraine", ["Ukraine", "Kyiv"]),
+           ("Vladimir Putin", ["Vladimir Putin", "Putin"]),
            ("Putin", ["Putin"]), ("NATO", ["NATO"]), ("European Union", ["European Union"]),
            ("Volodymyr Zelensky", ["Volodymyr Zelensky", "Zelensky"]), ("North Korea", ["North Korea", "Pyongyang"]))
 SOURCES_HEDGED = ("officials", "experts", "US officials", "analysts", "the ministry")
@@ -42,7 +43,7 @@ def result(i: int, rng: random.Random) -> dict:
                         "evidence": [_span(text, sentence, label=label, score=round(rng.uniform(0, 1), 4))]})
     hedged = []
     for sentence in sentences[3:]:
-        cue, kind = rng.choice(CUES[:4])
+        _, kind = rng.choice(CUES[:4])  # how the sentence hedges: modal alone, or modal and attribution
         source = sentence.split(" said")[0]
         hedged.append({"sentence": _span(text, sentence), "section": 0, "score": round(rng.uniform(0.45, 1), 4),
                        "cues": [_span(text, "may", type="modal")] + ([_span(text, "said", type="attribution")]

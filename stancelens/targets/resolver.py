@@ -146,7 +146,7 @@ def user_target(surface: str) -> Target:
                   person=names.person(surface) if case_sensitive else None)
 
 
-def same_person(user: Target, actor: Target) -> bool:
+def _same_person(user: Target, actor: Target) -> bool:
     """Whether a user's name is a person the article names, by name parts: "Fernando Lugo" and an
     article that says "Lugo" (which NER may even have labelled an organisation)."""
     mine = user.person
@@ -178,7 +178,7 @@ def match_actors(target: Target, found: list[Target], may_be_person: bool) -> tu
     same = {i for i, actor in enumerate(found) if keys & {names.key(a) for a in actor.aliases}}
     if not may_be_person:
         return same, False
-    by_name = [i for i, actor in enumerate(found) if i not in same and same_person(target, actor)]
+    by_name = [i for i, actor in enumerate(found) if i not in same and _same_person(target, actor)]
     if len(by_name) == 1 or target.person.surname is not None:  # "Bush" with George and Jeb Bush: neither
         same.update(by_name)
     return same, bool(by_name) or any(found[i].kind == "person" for i in same)
