@@ -12,14 +12,16 @@ from collections.abc import Callable
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from service.dependencies import NOT_READY, ErrorResponse, ready_pipeline
+from stancelens.batch.command import parse_keep_fields
 from stancelens.errors import InputError
 from stancelens.jobs.collection import read_json_list, read_jsonl
-from stancelens.jobs.schema import JobStatus
+from stancelens.collection_report.model import CollectionReport
+from stancelens.jobs.schema import JobState, JobStatus
 from stancelens.jobs.store import JobStore
 
 router = APIRouter(tags=["jobs"])
@@ -127,7 +129,15 @@ async def _uploaded_file(request: Request) -> tuple[bytes, Callable[[bytes, int]
     dependencies=[Depends(ready_pipeline)],
 )
 async def submit_job(
-    request: Request, response: Response, store: Annotated[JobStore, Depends(job_store)]
+    request: Request,
+    response: Response,
+    store: Annotated[JobStore, Depends(job_store)],
+    keep_fields: Annotated[str | None, Query(
+        max_length=2000, pattern=r"^[^,]+(,[^,]+)*$",
+        description="Comma-separated top-level fields of each document (e.g. `source,date,url,title`) to move "
+        "into its `meta`, so they are carried into its result and the job's report can group by them, as "
+        "`stancelens batch --keep-fields` does. Without it, a document's extra fields make it an item error.",
+    )] = None,
 ) -> JobStatus:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
@@ -141,7 +151,8 @@ async def submit_job(
             f"content-type {media_type or '(none)'!r} is not accepted: send application/json (a list), "
             "application/x-ndjson (one document per line) or a multipart upload with a `file` field"
         )
-    items = await anyio.to_thread.run_sync(read, body, request.app.state.settings.max_job_items)
+    keep = parse_keep_fields(keep_fields)
+    items = await anyio.to_thread.run_sync(read, body, request.app.state.settings.max_job_items, keep)
     status = await anyio.to_thread.run_sync(store.create, items)
     request.app.state.runner.notify()
     response.headers["Location"] = f"/v1/jobs/{status.id}"
@@ -188,3 +199,85 @@ async def job_results(job_id: str, store: Annotated[JobStore, Depends(job_store)
 )
 async def delete_job(job_id: str, store: Annotated[JobStore, Depends(job_store)]) -> JobStatus:
     return _found(await anyio.to_thread.run_sync(store.delete, job_id), job_id)
+
+
+REPORT_TYPES = {"text/markdown": "markdown", "text/html": "html"}
+
+
+def _report_format(accept: str) -> str:
+    """The first of text/markdown and text/html the client accepts (in its order, with q > 0), else JSON."""
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        if any(p.replace(" ", "") in ("q=0", "q=0.0") for p in params):
+            continue
+        if media in REPORT_TYPES:
+            return REPORT_TYPES[media]
+        if media in ("application/json", "*/*", "application/*"):
+            return "json"
+    return "json"
+
+
+def _job_report(store: JobStore, job_id: str, by: list[str], targets: list[str], claims: list[str], top: int):
+    from stancelens.collection_report.aggregate import build_report
+    from stancelens.collection_report.records import line_records
+
+    return build_report(line_records(store.outcome_lines(job_id), f"job {job_id} results"), f"job {job_id}",
+                        by=by, targets=targets, claims=claims, top=top)
+
+
+@router.get(
+    "/v1/jobs/{job_id}/report",
+    response_model=CollectionReport,
+    summary="The collection report of a finished job: targets, hedging and claims over all its articles.",
+    description=(
+        "What the whole collection says: per target (merged across articles by the pipeline's alias rules) "
+        "the articles that mention it, the stance distribution with 95% intervals, the mean score and the "
+        "strongest evidence, per group and over time for the `by` groupings; hedging per article and group, "
+        "cue types, the sources hedged behind and the most hedged claims; per claim, the articles that agree, "
+        "disagree or discuss it with their best evidence. The same report as `stancelens report`. Group by "
+        "fields the documents carried in `meta` (submit with `keep_fields`). JSON by default; "
+        "`Accept: text/markdown` or `text/html` (self-contained, plots inline) for a document."
+    ),
+    responses={
+        200: {"description": "The report.", "content": {
+            "text/markdown": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        }},
+        **NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "The job is not done yet (queued or running), or failed."},
+        422: {"model": ErrorResponse, "description": "A `by` grouping that is not FIELD or FIELD:PERIOD."},
+    },
+)
+async def job_report(
+    job_id: str,
+    request: Request,
+    store: Annotated[JobStore, Depends(job_store)],
+    by: Annotated[list[str], Query(
+        max_length=8, description="Group by a `meta` field (e.g. `source`), or by a date field and a period: "
+        "`date:day`, `date:week`, `date:month`, `date:quarter` or `date:year`. Repeat for more. Default: "
+        "`source` and `date:week`, when the documents carried those fields.")] = [],
+    targets: Annotated[list[str], Query(
+        max_length=50, description="Targets to report first, in your spelling (merged with their aliases). "
+        "Repeat for more.")] = [],
+    claims: Annotated[list[str], Query(
+        max_length=50, description="Claims to report (default: every claim of the job). Repeat for more.")] = [],
+    top: Annotated[int, Query(ge=0, le=200, description="Most mentioned targets reported besides `targets`.")] = 20,
+) -> Response | CollectionReport:
+    status = _found(await anyio.to_thread.run_sync(store.status, job_id), job_id)
+    if status.state != JobState.done:
+        why = f": {status.error}" if status.error else f" ({status.done} of {status.total} documents done)"
+        raise HTTPException(409, detail=f"job {job_id} is {status.state.value}{why}: a report needs a finished "
+                            "job; poll GET /v1/jobs/{id} until its state is done")
+    report = await anyio.to_thread.run_sync(_job_report, store, job_id, by, targets, claims, top)
+    kind = _report_format(request.headers.get("accept", ""))
+    if kind == "markdown":
+        from stancelens.collection_report.render import to_markdown
+
+        return Response(to_markdown(report), media_type="text/markdown; charset=utf-8")
+    if kind == "html":
+        from stancelens.collection_report.plots import plots
+        from stancelens.collection_report.render import to_html
+
+        page = await anyio.to_thread.run_sync(lambda: to_html(report, plots(report)))
+        return Response(page, media_type="text/html; charset=utf-8")
+    return report

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .batch.command import add_batch_command
 from .benchmark.command import add_bench_command
+from .collection_report.command import add_report_command
 from .errors import InputError
 from .evaluation.command import add_eval_command
 from .keys import add_keys_command
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_serve)
 
     add_batch_command(commands)
+    add_report_command(commands)
     add_eval_command(commands)
     add_bench_command(commands)
     add_keys_command(commands)

@@ -352,6 +352,7 @@ class Pipeline:
             try:
                 out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
                                        id=_item_id(req), timer=timer)
+                out[i].meta = dict(req.meta)  # type: ignore[union-attr]  # carried through for grouping
             except DeadlineExceeded as exc:
                 out[i] = exc
         return out  # type: ignore[return-value]  # every slot is filled above
@@ -413,6 +414,7 @@ class Pipeline:
             hedged_claims=hedged,
             stances=stances,
             claims=claim_results,
+            sentence_count=len(article.sentences),
             timings_ms=timer.ms,
         )
 

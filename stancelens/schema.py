@@ -236,6 +236,11 @@ class AnalysisResult(BaseModel):
     )
     stances: list[TargetStance] = Field(description="Stance toward each target: those given first, then those found.")
     claims: list[ClaimStance] = Field(description="Stance toward each claim given, in request order.")
+    sentence_count: int | None = Field(None, ge=0, description="Sentences the analysis read (headings excluded): "
+                                       "the denominator of the share of sentences hedged. Null in results made "
+                                       "before it was reported.")
+    meta: Meta = Field(default_factory=dict, description="The request's `meta`, echoed: fields of the input "
+                       "record carried through (`stancelens batch --keep-fields`), to group results by.")
     timings_ms: dict[str, float] = Field(description="Milliseconds per stage, and `total`.")
 
 
@@ -249,12 +254,20 @@ EXAMPLE_TEXT = (
 # The checks refuse, with their own messages, what the schema states (`\S`: not only whitespace). The
 # server's limits (STANCELENS_MAX_CHARS and the like) are settings: the app adds them to the OpenAPI
 # schema it serves (`service/openapi.py`).
+# Fields of an input record carried through to its result (source, date, url, title): JSON scalars only.
+MetaValue = Annotated[str, Field(max_length=10_000)] | int | float | bool | None
+Meta = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], MetaValue], Field(max_length=32)]
+
+# A character that is not whitespace as Python's str.strip() (the checks) sees it, spelled out: `\S` means less
+# in JSON Schema's (ECMA-262) regexes, where U+001C to U+001F and U+0085 are not whitespace.
+NOT_BLANK = "[^\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 ArticleText = Annotated[
     str,
     AfterValidator(check_article_text),
-    Field(json_schema_extra={"minLength": 1, "allOf": [{"pattern": r"\S"}, {"pattern": "^[^\\u0000]*$"}]}),
+    Field(json_schema_extra={"minLength": 1, "allOf": [{"pattern": NOT_BLANK}, {"pattern": "^[^\\u0000]*$"}]}),
 ]
-ItemText = Annotated[str, AfterValidator(check_item_text), Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]
+ItemText = Annotated[str, AfterValidator(check_item_text), Field(json_schema_extra={"minLength": 1, "pattern": NOT_BLANK})]
 
 
 class AnalyzeRequest(BaseModel):
@@ -269,6 +282,9 @@ class AnalyzeRequest(BaseModel):
     targets: list[ItemText] = Field(default_factory=list, description="Targets to score stance toward, in addition to the actors found automatically (at most STANCELENS_MAX_TARGETS, default 50), each not blank.")
     claims: list[ItemText] = Field(default_factory=list, description="Claims to score the article's stance toward: agree, disagree, discuss or unrelated (at most STANCELENS_MAX_CLAIMS, default 50), each not blank.")
     options: AnalyzeOptions = Field(default_factory=AnalyzeOptions, description="Summary lengths, thresholds and caps.")
+    meta: Meta = Field(default_factory=dict, description="Fields to carry into the result unchanged (source, date, "
+                       "url, title: at most 32, each a JSON string, number, boolean or null), so results can be "
+                       "grouped; `GET /v1/jobs/{id}/report` groups by them.")
 
 
 class ItemError(BaseModel):

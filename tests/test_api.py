@@ -161,7 +161,7 @@ def test_analysis_does_not_block_the_event_loop(pipeline):
 def test_openapi_documents_every_request_field(client):
     spec = client.get("/openapi.json").json()
     request = spec["components"]["schemas"]["AnalyzeRequest"]["properties"]
-    assert set(request) == {"text", "id", "content_type", "targets", "claims", "options"}
+    assert set(request) == {"text", "id", "content_type", "targets", "claims", "options", "meta"}
     for name, prop in request.items():
         assert prop.get("description") or "$ref" in prop or "allOf" in prop, name
     assert "/v1/analyze" in spec["paths"] and "413" in spec["paths"]["/v1/analyze"]["post"]["responses"]

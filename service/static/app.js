@@ -487,8 +487,41 @@
     download(new Blob([await response.text()], { type: "text/markdown" }), `stancelens-${fileId()}.md`);
   }
 
+  // ---------- a finished job's collection report ----------
+  // The server renders the same HTML as `stancelens report`; its <main> is shown here. The page's CSP drops
+  // the report's inline style (style.css styles it instead); its plots are data: images, which the CSP allows.
+  async function showJobReport(event) {
+    event.preventDefault();
+    const id = $("job-id").value.trim();
+    const box = $("job-report-error");
+    box.hidden = true;
+    if (!id) { box.textContent = "Enter a job id."; box.hidden = false; return; }
+    const query = new URLSearchParams();
+    $("job-by").value.split(",").map((s) => s.trim()).filter(Boolean).forEach((by) => query.append("by", by));
+    const headers = { accept: "text/html" };
+    const key = $("api-key").value.trim();
+    if (key) headers.authorization = `Bearer ${key}`;
+    $("job-report-status").textContent = "Loading the report…";
+    try {
+      const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/report?${query}`, { headers });
+      if (!response.ok) {
+        if (response.status === 401) showKeyField();
+        box.textContent = await errorMessage(response);
+        box.hidden = false;
+        return;
+      }
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const main = doc.querySelector("main");
+      $("job-report").replaceChildren(...(main ? Array.from(main.childNodes).map((n) => document.adoptNode(n)) : []));
+      $("job-report").focus();
+    } finally {
+      $("job-report-status").textContent = "";
+    }
+  }
+
   function init() {
     wireKey();
+    $("job-report-form").addEventListener("submit", showJobReport);
     wireInput();
     $("analyze-form").addEventListener("submit", analyze);
     $("export-json").addEventListener("click", () => {

@@ -23,6 +23,7 @@ def resume_command(args: argparse.Namespace) -> str:
         ("--id-field", args.id_field, "id"),
         ("--targets-field", args.targets_field, None),
         ("--claims-field", args.claims_field, None),
+        ("--keep-fields", args.keep_fields, None),
         ("--batch-size", args.batch_size, DEFAULT_BATCH_SIZE),
         ("--engine", args.engine, "local"),
         ("--ray-address", args.ray_address, None),
@@ -34,6 +35,12 @@ def resume_command(args: argparse.Namespace) -> str:
     if args.quiet:
         words.append("--quiet")
     return shlex.join(words)
+
+
+def parse_keep_fields(value: str | None) -> tuple[str, ...]:
+    """`--keep-fields source,date,url`: the names, in order, without blanks or repeats."""
+    names = [name.strip() for name in (value or "").split(",") if name.strip()]
+    return tuple(dict.fromkeys(names))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -54,7 +61,8 @@ def _run(args: argparse.Namespace) -> int:
     job = BatchJob(
         input=Path(args.input),
         out=Path(args.out),
-        fields=Fields(text=args.text_field, id=args.id_field, targets=args.targets_field, claims=args.claims_field),
+        fields=Fields(text=args.text_field, id=args.id_field, targets=args.targets_field, claims=args.claims_field,
+                      keep=parse_keep_fields(args.keep_fields)),
         batch_size=args.batch_size,
         quiet=args.quiet,
         engine=args.engine,
@@ -89,6 +97,9 @@ def add_batch_command(commands: argparse._SubParsersAction) -> None:
                    help="field holding the article's id (default: id); without a value, a hash of the text")
     b.add_argument("--targets-field", help="list field of stance targets per article (CSV: a JSON array)")
     b.add_argument("--claims-field", help="list field of claims per article (CSV: a JSON array)")
+    b.add_argument("--keep-fields", metavar="F1,F2",
+                   help="input fields to copy into each result's `meta` (e.g. source,date,url,title), so "
+                   "`stancelens report` can group by them")
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                    help=f"articles per analyze_batch call and per output chunk (default {DEFAULT_BATCH_SIZE})")
     b.add_argument("--workers", type=int, metavar="N",

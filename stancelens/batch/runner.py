@@ -35,7 +35,11 @@ class BatchJob:
 
     def manifest(self) -> dict[str, object]:
         """What a resumed run must share with the run it resumes, or its parts would mix two jobs."""
-        return {"input": str(self.input.resolve()), "fields": asdict(self.fields)}
+        fields = asdict(self.fields)
+        keep = list(fields.pop("keep"))
+        if keep:  # absent when empty, so a run started before --keep-fields existed still resumes
+            fields["keep"] = keep
+        return {"input": str(self.input.resolve()), "fields": fields}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Fields:
     id: str = "id"
     targets: str | None = None
     claims: str | None = None
+    keep: tuple[str, ...] = ()  # copied into each result's `meta` (--keep-fields), to group results by
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,20 @@ def _list_field(record: dict, name: str | None) -> list[str]:
     return value
 
 
+def _meta_value(value: object) -> object:
+    """A kept field as a JSON scalar: dates and timestamps (Parquet, datasets) as ISO text, lists as JSON."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return json.dumps(value, default=str)
+
+
+def kept_fields(record: dict, names: tuple[str, ...]) -> dict[str, object]:
+    """The fields `--keep-fields` names that the record has; a missing one is left out."""
+    return {name: _meta_value(record[name]) for name in names if name in record}
+
+
 def _unicode_problem(text: str) -> str | None:
     try:
         text.encode("utf-8")
@@ -147,7 +162,7 @@ def to_item(source: Row, fields: Fields) -> Item:
         return Item(row, id, problem=problem)
     try:
         request = AnalyzeRequest(text=text, id=id, targets=_list_field(record, fields.targets),
-                                 claims=_list_field(record, fields.claims))
+                                 claims=_list_field(record, fields.claims), meta=kept_fields(record, fields.keep))
     except InputError as exc:
         return Item(row, id, problem=str(exc))
     except ValidationError as exc:

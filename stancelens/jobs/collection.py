@@ -22,7 +22,7 @@ from stancelens.errors import (
 from stancelens.schema import AnalyzeRequest, ItemError
 
 
-def read_json_list(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
+def read_json_list(body: bytes, limit: int, keep: tuple[str, ...] = ()) -> list[AnalyzeRequest | ItemError]:
     try:
         data = json.loads(body)
     except UnicodeDecodeError as exc:
@@ -34,10 +34,10 @@ def read_json_list(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
     if not isinstance(data, list):
         raise InputError("a JSON body must be a list of documents, each an AnalyzeRequest object")
     _check_size(len(data), limit)
-    return [_request(obj, f"document {i}") for i, obj in enumerate(data)]
+    return [_request(obj, f"document {i}", keep) for i, obj in enumerate(data)]
 
 
-def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
+def read_jsonl(body: bytes, limit: int, keep: tuple[str, ...] = ()) -> list[AnalyzeRequest | ItemError]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -49,7 +49,7 @@ def read_jsonl(body: bytes, limit: int) -> list[AnalyzeRequest | ItemError]:
     items: list[AnalyzeRequest | ItemError] = []
     for n, line in lines:
         try:
-            items.append(_request(json.loads(line), f"line {n}"))
+            items.append(_request(json.loads(line), f"line {n}", keep))
         except json.JSONDecodeError as exc:
             items.append(ItemError(id=f"line-{n}", error=f"line {n} is not valid JSON: {exc}", status=422))
         except RecursionError:
@@ -66,7 +66,22 @@ def _check_size(count: int, limit: int) -> None:
         )
 
 
-def _request(obj: object, where: str) -> AnalyzeRequest | ItemError:
+def _kept(obj: object, keep: tuple[str, ...]) -> object:
+    """A document with the `keep_fields` moved from its top level into `meta`, as `stancelens batch
+    --keep-fields` does with a record's fields; an explicit `meta` key of the same name is overridden."""
+    if not keep or not isinstance(obj, dict):
+        return obj
+    meta = obj.get("meta", {})
+    # A request's own fields (text, id, ...) stay where they are: they are in the result already.
+    moved = {name: obj[name] for name in keep if name in obj and name not in AnalyzeRequest.model_fields}
+    rest = {name: value for name, value in obj.items() if name not in moved}
+    if moved:
+        rest["meta"] = {**meta, **moved} if isinstance(meta, dict) else meta  # a bad `meta` fails validation
+    return rest
+
+
+def _request(obj: object, where: str, keep: tuple[str, ...] = ()) -> AnalyzeRequest | ItemError:
+    obj = _kept(obj, keep)
     try:
         return AnalyzeRequest.model_validate(obj)
     except ValidationError as exc:

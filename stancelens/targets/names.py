@@ -8,12 +8,28 @@ after it ("III", "Jr.") are not part of it; what is left gives the given name an
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from nameparser.config import CONSTANTS
-from spacy.lang.en.stop_words import STOP_WORDS
+
+
+def _spacy_stop_words() -> frozenset[str]:
+    """spaCy's English stop words (`spacy.lang.en.stop_words`), loaded from that one module file: importing it
+    the usual way imports spaCy, thinc and torch (2 s), which a command that only reads results
+    (`stancelens report`) does not otherwise need."""
+    spacy = importlib.util.find_spec("spacy")
+    path = Path(spacy.origin).parent / "lang" / "en" / "stop_words.py"
+    spec = importlib.util.spec_from_file_location("_stancelens_spacy_en_stop_words", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
+STOP_WORDS = _spacy_stop_words()
 
 # Capitals that are also common words or names elsewhere: never taken as a country's alias.
 _AMBIGUOUS_CAPITALS = {"Male", "Victoria", "Kingston", "Georgetown", "Washington D.C.", "The Valley", "Avarua",

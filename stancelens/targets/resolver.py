@@ -171,6 +171,19 @@ def _may_be_person(article: Article, target: Target) -> bool:
     return all(e.label == "PERSON" for e in article.entities if names.key(e.text) == mine)
 
 
+def match_actors(target: Target, found: list[Target], may_be_person: bool) -> tuple[set[int], bool]:
+    """The actors (indices into `found`) a user's target is: those sharing a name with it and, for a name that
+    may be a person's, the person it names by name parts; and whether the target is then a person."""
+    keys = {names.key(a) for a in target.aliases}
+    same = {i for i, actor in enumerate(found) if keys & {names.key(a) for a in actor.aliases}}
+    if not may_be_person:
+        return same, False
+    by_name = [i for i, actor in enumerate(found) if i not in same and _same_person(target, actor)]
+    if len(by_name) == 1 or target.person.surname is not None:  # "Bush" with George and Jeb Bush: neither
+        same.update(by_name)
+    return same, bool(by_name) or any(found[i].kind == "person" for i in same)
+
+
 def resolve_targets(article: Article, requested: list[str], max_auto: int) -> list[Target]:
     """The user's targets, then up to `max_auto` discovered ones, each with every mention found."""
     found = actors(article)
@@ -178,13 +191,9 @@ def resolve_targets(article: Article, requested: list[str], max_auto: int) -> li
     taken: set[int] = set()
     for target in wanted:
         keys = {names.key(a) for a in target.aliases}
-        same = {i for i, actor in enumerate(found) if keys & {names.key(a) for a in actor.aliases}}
-        if _may_be_person(article, target):
-            by_name = [i for i, actor in enumerate(found) if i not in same and _same_person(target, actor)]
-            if len(by_name) == 1 or target.person.surname is not None:  # "Bush" with George and Jeb Bush: neither
-                same.update(by_name)
-            if by_name or any(found[i].kind == "person" for i in same):
-                target.kind = "person"
+        same, person = match_actors(target, found, _may_be_person(article, target))
+        if person:
+            target.kind = "person"
         for i in sorted(same):
             target.absorb(found[i])
             taken.add(i)
