@@ -120,7 +120,8 @@ class ReportHeader(BaseModel):
                          "job's item errors).")
     skipped_reasons: list[Skipped] = Field(default_factory=list, description="The records skipped, by status.")
     model_versions: list[Count] = Field(description="The model versions of the results (`model.version`).")
-    profiles: list[Count] = Field(description="Profiles the models ran with ('default' before profiles existed).")
+    profiles: list[Count] = Field(description="Profiles the models ran with (results made before profiles existed "
+                                  "read as 'fast', the models they ran on).")
     groupings: list[str] = Field(description="The --by groupings, as given.")
     dates: list[DateProblems] = Field(default_factory=list, description="Per date field grouped by: what could "
                                       "not be read.")

@@ -69,7 +69,7 @@ def _flatten(n: int, result: AnalysisResult, groupings: list[Grouping], dates: d
              chunk: Chunk) -> None:
     t = chunk.tables
     article = {"article": n, "id": result.id, "version": result.model.version,
-               "profile": getattr(result.model, "profile", None) or "default",
+               "profile": result.model.profile,
                "sentences": result.sentence_count, "hedged": len(result.hedged_claims)}
     for i, grouping in enumerate(groupings):
         value = result.meta.get(grouping.field)
