@@ -463,17 +463,17 @@ def _language_info(article: Article) -> LanguageInfo:
     return LanguageInfo(code=found.code, name=found.name, confidence=found.confidence)
 
 
-_default: Pipeline | None = None
+_default: dict[str, Pipeline] = {}
 _default_lock = threading.Lock()
 
 
 def default_pipeline() -> Pipeline:
-    """The pipeline on the configured models, loaded on first use and shared after."""
-    global _default
+    """The pipeline on the configured models (the configured profile's), loaded on first use and shared after."""
+    settings = get_settings()
     with _default_lock:
-        if _default is None:
-            _default = Pipeline.load()
-        return _default
+        if settings.profile not in _default:
+            _default[settings.profile] = Pipeline.load(settings)
+        return _default[settings.profile]
 
 
 def analyze(

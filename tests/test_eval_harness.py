@@ -261,3 +261,26 @@ def test_hedge_scores_one_domain_on_request(capsys, pipeline):
     assert (report.domain, report.n, list(report.by_domain)) == ("news_factbank", 3, ["news_factbank"])
     assert main(["eval", "hedge", "--data", str(SLICES / "conll_dev.jsonl"), "--domain", "news", *FAST]) == 2
     assert "no domain field" in capsys.readouterr().err
+
+
+def test_another_profile_is_evaluated_beside_on_the_same_records(capsys, pipeline, tmp_path, monkeypatch):
+    from stancelens.config import get_settings
+
+    # A second profile: the fast one with the rule detector for hedges, in a file of its own.
+    fast = (Path(__file__).resolve().parents[1] / "profiles" / "fast.toml").read_text()
+    models = str(Path(__file__).resolve().parents[1] / "models")
+    rules = fast.replace('name = "fast"', 'name = "rules-hedges"').replace("../models", models)
+    rules = rules.replace('factory = "hedges.model"\nmodel = "' + models + '/hedge"', 'factory = "hedges.rules"')
+    (tmp_path / "rules-hedges.toml").write_text(rules)
+    monkeypatch.setenv("STANCELENS_PROFILE", "fast")  # restored after, whatever --profile sets
+    out = tmp_path / "out"
+    assert main(["eval", "hedge", "--data", str(SLICES / "szeged_dev.jsonl"), "--compare", str(tmp_path / "rules-hedges.toml"),
+                 "--out", str(out), *FAST]) == 0
+    get_settings.cache_clear()
+    report = EvalReport.model_validate_json(capsys.readouterr().out)
+    assert report.model.profile == "fast" and set(report.baselines) == {"rules", "lexicon", "profile-rules-hedges"}
+    # The other profile's hedge stage is the rule detector: its figures are the rules baseline's.
+    assert report.baselines["profile-rules-hedges"]["sentence"] == report.baselines["rules"]["sentence"]
+    (markdown,) = [p.read_text() for p in out.glob("*.md")]
+    assert "Profiles compared on the same records: **fast** and **rules-hedges**" in markdown
+    assert "| f1 |" in markdown.split("## hedge")[0]  # the headline table, before the sections

@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     markdown = "\n".join(sections)
     if pairs:
         markdown = (f"Profiles compared on the same records: **{pipeline.profile}** and **{other.profile}** "
-                    f"(its metrics are the `profile {other.profile}` baseline in each section).\n\n"
+                    f"(its metrics are the `profile-{other.profile}` baseline in each section).\n\n"
                     + "\n".join(comparison_table(pairs)) + "\n\n" + markdown)
     if args.task == "all":
         document = EvalSuite(reports=[o.report for o in outcomes]).model_dump_json(indent=2)

@@ -10,8 +10,8 @@ _HEADLINE = {"hedge": ("sentence", ("f1",)), "stance": ("labels", ("macro_f1",))
 
 
 def add_profile_baseline(report: EvalReport, other: EvalReport) -> str:
-    """Put `other`'s metrics in `report.baselines` as `profile <name>`; return that name."""
-    name = f"profile {other.model.profile}"
+    """Put `other`'s metrics in `report.baselines` as `profile-<name>`; return that name."""
+    name = f"profile-{other.model.profile}"
     report.baselines[name] = other.metrics
     return name
 
