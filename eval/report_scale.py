@@ -140,7 +140,7 @@ def to_markdown(rows: list[dict], work: dict | None) -> str:
     lines = ["# `stancelens report`: time and memory by collection size", "",
              "Synthetic results (3 targets, 2 hedged sentences, 2 claims per article), `--by source --by date:week`; "
              "each report its own process, peak RSS of that process. Made by `eval/report_scale.py --out "
-             "eval/reports/report_scale` on the 2-core development machine (shared with other work).", "",
+             "eval/reports/report_scale` on the 2-core development machine.", "",
              "| records | file (MiB) | time (s) | time per 1,000 records, start-up included (ms) | peak RSS (MiB) |",
              "|---|---|---|---|---|"]
     lines += [f"| {r['records']:,} | {r['file_mib']:.0f} | {r['wall_s']:.1f} | {r['ms_per_1000']:.0f} | "

@@ -135,7 +135,8 @@ def train(data_dir: Path, out: Path, pipeline: Pipeline, config: ClaimTrainingCo
         temperature=temperature, encoder_fingerprint=base_fingerprint(pipeline.encoder, 0),
         training={"data": data, "pairs": len(y), "calibration_pairs": int(held.sum()),
                   "label_counts": dict(zip([label.value for label in LABELS], counts.tolist())),
-                  "hedges": pipeline.hedges.version, "seconds": seconds, **config.model_dump()},
+                  "hedges": pipeline.hedges.version, "precision": pipeline.encoder.precision, "seconds": seconds,
+                  **config.model_dump()},
     ))
     model.save(out)
     log(f"train claims: saved to {out} ({seconds} s), temperature {temperature}")
