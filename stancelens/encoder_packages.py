@@ -87,7 +87,11 @@ class SplitZip:
 
     def version(self) -> str:
         first = self.distribution.format(n=1)
-        return f"{self.member} ({first}=={importlib.metadata.version(first)}, sha256 {self.sha256[:12]})"
+        try:
+            installed = f"{first}=={importlib.metadata.version(first)}, "
+        except importlib.metadata.PackageNotFoundError:  # unpacked earlier, the parts since removed: the hash says it all
+            installed = ""
+        return f"{self.member} ({installed}sha256 {self.sha256[:12]})"
 
     def _names(self) -> str:
         return " ".join(self.distribution.format(n=n) for n in range(1, self.parts + 1))

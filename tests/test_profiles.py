@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -191,6 +192,9 @@ def test_split_zip_is_joined_checked_and_unpacked_once(tiny_package, tmp_path):
     for part in site.glob("tiny-mpnet-part_*/input/*"):
         part.unlink()
     assert local_encoder("package:tiny-mpnet", cache) == str(folder)
+    for info in site.glob("tiny_mpnet_part_*.dist-info"):  # even uninstalled, the cache still loads and names its hash
+        shutil.rmtree(info)
+    assert SentenceEncoder("package:tiny-mpnet", cache_dir=cache).version.startswith("tiny-mpnet (sha256 ")
 
 
 def test_a_missing_part_names_the_extra_to_install(tiny_package, tmp_path):
