@@ -71,6 +71,20 @@ def _spacy(spec: ComponentSpec, *, encoder: Any, settings: Settings):
     return Linguistics(_model(spec))
 
 
+@factory("entities.model")
+def _entity_head(spec: ComponentSpec, *, encoder: Any, settings: Settings):
+    from .entities import load_entity_head
+
+    return load_entity_head(_model(spec), encoder)
+
+
+@factory("entities.spacy")
+def _spacy_entities(spec: ComponentSpec, *, encoder: Any, settings: Settings):
+    from .entities import SpacyEntities
+
+    return SpacyEntities()
+
+
 @factory("summarizer.extractive", "position_weight", "position_decay", "redundancy")
 def _extractive(spec: ComponentSpec, *, encoder: Any, settings: Settings):
     from .summarize import ExtractiveSummarizer

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         description="'extractive', or a local path / hub id of any AutoModelForSeq2SeqLM for abstractive summaries "
         "(default: the profile's).",
     )
+    entity_model: str | None = Field(
+        None, description="Entity stage: a trained entity head's folder or hub id, or 'spacy' for spaCy's NER "
+        "(default: the profile's; models/entities in the fast profile).",
+    )
     hedge_model: str | None = Field(
         None, description="Hedge stage: a trained hedge model's folder or hub id, or 'rules' for the rule detector "
         "alone (default: the profile's; models/hedge in the fast profile).",

