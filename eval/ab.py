@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     median = {p: [statistics.median(t) for t in per] for p, per in seconds.items()}
     # Each stage's mean per workload article over all rounds: stages appear in both or one (a stage a
     # component adds, such as the entity head's), so a missing one counts as 0 ms.
-    stages = sorted(set(stage_ms["a"]) | set(stage_ms["b"]) - {"total"})
+    stages = sorted((set(stage_ms["a"]) | set(stage_ms["b"])) - {"total"})
     per_stage = {p: {st: round(sum(stage_ms[p].get(st, [])) / max(1, args.rounds * (len(texts) - 1)), 1)
                      for st in stages} for p in systems}
 

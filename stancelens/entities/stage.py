@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from spacy.util import filter_spans
+
 from ..document import Article, Entity
 from ..linguistics import ACTOR_LABELS
 from .model import EntityModel
@@ -51,3 +53,21 @@ class HeadEntities:
             Entity(sentence.start + start, sentence.start + end, sentence.text[start:end], label, sentence.index)
             for sentence, spans in zip(article.sentences, found) for start, end, label in spans if label in ACTOR_LABELS
         ]
+        mark_tokens(article)
+
+
+def mark_tokens(article: Article) -> None:
+    """Write `article.entities` onto the parse's tokens (`token.ent_type_`), as spaCy's NER would have: the
+    hedge rules read it to tell a named source ("the ministry said") from a vague one ("experts say")."""
+    spans: dict[int, tuple] = {}  # id(doc) -> (doc, [spans])
+    for entity in article.entities:
+        sentence = article.sentences[entity.sentence]
+        if sentence.span is None:  # sentences built without a parse (tests)
+            continue
+        doc = sentence.span.doc
+        start = entity.start - sentence.offset
+        span = doc.char_span(start, start + len(entity.text), label=entity.label, alignment_mode="expand")
+        if span is not None:
+            spans.setdefault(id(doc), (doc, []))[1].append(span)
+    for doc, found in spans.values():
+        doc.set_ents(filter_spans(found), default="outside")
