@@ -61,7 +61,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_pipeline(two_layer_encoder) -> Pipeline:
-    return Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model="vader",
+    return Pipeline.load(Settings(encoder=two_layer_encoder.version, entity_model="spacy", hedge_model="rules", stance_model="vader",
                                   claim_model="rules"))
 
 
@@ -107,7 +107,8 @@ def test_the_train_command_writes_a_claims_model(tmp_path, data_dir, two_layer_e
     from stancelens.config import get_settings
 
     # The shipped claim model does not fit this encoder: training must not need one.
-    for key, value in (("ENCODER", two_layer_encoder.version), ("HEDGE_MODEL", "rules"), ("STANCE_MODEL", "vader")):
+    for key, value in (("ENCODER", two_layer_encoder.version), ("ENTITY_MODEL", "spacy"), ("HEDGE_MODEL", "rules"),
+                       ("STANCE_MODEL", "vader")):
         monkeypatch.setenv(f"STANCELENS_{key}", value)
     get_settings.cache_clear()
     try:
@@ -148,7 +149,7 @@ def test_rules_is_a_claim_model_setting(two_layer_encoder):
 
 def test_the_pipeline_reports_the_model_and_answers_each_claim_on_its_own(trained, tiny_pipeline):
     out, model = trained
-    pipeline = Pipeline.load(Settings(encoder=tiny_pipeline.encoder.version, hedge_model="rules",
+    pipeline = Pipeline.load(Settings(encoder=tiny_pipeline.encoder.version, entity_model="spacy", hedge_model="rules",
                                       stance_model="vader", claim_model=str(out)))
     assert pipeline.model_info.components["claim_stance"] == model.version
     text = BODIES["disagree"].format("Oscorp")

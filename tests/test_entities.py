@@ -212,3 +212,10 @@ def test_a_profile_with_spacys_ner_runs_it(tmp_path):
     overridden = resolve_profile(Settings(entity_model="spacy"))
     assert overridden["entities"].factory == "entities.spacy" and overridden.overrides == ["entities"]
     assert SpacyEntities.spacy_pipes == {"ner"}
+
+
+def test_the_shipped_head_refuses_another_encoder_and_says_how_to_do_without(two_layer_encoder):
+    from stancelens.profile import PROFILES_DIR
+
+    with pytest.raises(ValueError, match="6 layers of size 384.*STANCELENS_ENTITY_MODEL=spacy"):
+        EntityModel.load(PROFILES_DIR.parent / "models" / "entities", two_layer_encoder)

@@ -124,7 +124,7 @@ def test_a_model_refuses_another_encoder(trained, tmp_path, tokenizer):
 
 
 def test_the_pipeline_names_the_setting_of_a_hedge_model_that_will_not_load(tmp_path, two_layer_encoder):
-    settings = Settings(encoder=two_layer_encoder.version, hedge_model=str(tmp_path / "missing"))
+    settings = Settings(encoder=two_layer_encoder.version, entity_model="spacy", hedge_model=str(tmp_path / "missing"))
     with pytest.raises(ModelLoadError, match="hedge model.*STANCELENS_HEDGE_MODEL.*is not a folder"):
         Pipeline.load(settings)
 
@@ -139,7 +139,7 @@ def test_rules_is_a_hedge_model_setting(two_layer_encoder):
 @pytest.fixture(scope="module")
 def tiny_pipeline(trained, two_layer_encoder) -> Pipeline:
     out, _ = trained
-    return Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model=str(out), stance_model="vader",
+    return Pipeline.load(Settings(encoder=two_layer_encoder.version, entity_model="spacy", hedge_model=str(out), stance_model="vader",
                                   claim_model="rules"))
 
 

@@ -110,7 +110,7 @@ def test_mention_mask_covers_the_pieces_of_the_mention():
 
 def test_the_pipeline_labels_targets_with_the_model(trained, two_layer_encoder):
     out, model = trained
-    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out),
+    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, entity_model="spacy", hedge_model="rules", stance_model=str(out),
                                       claim_model="rules"))
     text = "Critics attacked Bob harshly. Bob arrived on Monday. Critics attacked Bob harshly again."
     result = pipeline.analyze(text, targets=["Bob"], options=AnalyzeOptions(auto_targets=False))
@@ -253,7 +253,7 @@ def test_the_article_aggregation_trains_from_articles_through_the_pipeline(tmp_p
     from stancelens.stance.article_training import train as train_article
 
     out, _ = trained
-    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, hedge_model="rules", stance_model=str(out),
+    pipeline = Pipeline.load(Settings(encoder=two_layer_encoder.version, entity_model="spacy", hedge_model="rules", stance_model=str(out),
                                       claim_model="rules", article_stance_model="mean"))
     articles = []
     for i, name in enumerate(NAMES):

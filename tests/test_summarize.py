@@ -318,7 +318,7 @@ def tiny_pipeline(tiny_bert_dir, tiny_bart_dir):
     from stancelens.pipeline import Pipeline
 
     # The shipped models run on the packaged encoder only: with another, the rules stand in.
-    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), hedge_model="rules",
+    return Pipeline.load(Settings(encoder=str(tiny_bert_dir), summarizer=str(tiny_bart_dir), entity_model="spacy", hedge_model="rules",
                                   stance_model="vader", claim_model="rules"))
 
 

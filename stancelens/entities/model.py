@@ -161,7 +161,7 @@ class EntityModel(heads.HeadModel):
     head_class = EntityHead
     config_class = EntityModelConfig
     retrain = "stancelens train entities"
-    fallback = 'factory = "entities.spacy" in the profile\'s [entities] table'
+    fallback = "STANCELENS_ENTITY_MODEL=spacy"
     config: EntityModelConfig
 
     @classmethod
