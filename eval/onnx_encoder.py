@@ -54,7 +54,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stancelens.batching import token_batches
 from stancelens.benchmark.workload import build_workload, resolve_data_dir, stitch
 from stancelens.encoder import SentenceEncoder, TokenStates
 from stancelens.evaluation.report import publish
@@ -144,30 +143,6 @@ def quantize(source: Path, path: Path) -> dict[str, object]:
         return {"weight_type": "QInt8", "per_channel": False, "per_channel_failed": f"{type(exc).__name__}: {exc}"}
 
 
-def pooled(hidden: np.ndarray, mask: np.ndarray, cls_pooling: bool) -> np.ndarray:
-    """Sentence embeddings from last hidden states, as `SentenceEncoder` pools them: the [CLS] token's
-    or the mean over real tokens, L2-normalised."""
-    if cls_pooling:
-        vectors = hidden[:, 0]
-    else:
-        weights = mask[..., None].astype(hidden.dtype)
-        vectors = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
-def padded(tokens, idx: list[int], pad_id: int) -> dict[str, np.ndarray]:
-    """The batch `idx` of `tokens`, padded on the right to its longest item (`SentenceEncoder._padded`)."""
-    width = max(len(tokens["input_ids"][i]) for i in idx)
-    batch = {}
-    for key in INPUTS:
-        rows = np.full((len(idx), width), pad_id if key == "input_ids" else 0, dtype=np.int64)
-        for j, i in enumerate(idx):
-            values = tokens[key][i]
-            rows[j, : len(values)] = values
-        batch[key] = rows
-    return batch
-
-
 def ort_session(path: Path, threads: int, spinning: bool):
     """An ONNX Runtime session of `path` on the CPU, `threads` intra-op threads, one graph at a time."""
     import onnxruntime as ort
@@ -182,50 +157,25 @@ def ort_session(path: Path, threads: int, spinning: bool):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-class OrtEncoder:
-    """`SentenceEncoder`'s `encode` and `encode_with_states` on a session of its export (`ort_session`):
-    the same tokeniser, token budget, deduplication and pooling; only the forward pass differs."""
+class OrtEncoder(SentenceEncoder):
+    """`SentenceEncoder` on a session of its export (`ort_session`): the same tokeniser, token budget,
+    deduplication and pooling (the base's own code); only the forward pass (`_forward`) differs."""
 
-    def __init__(self, base: SentenceEncoder, session, layer: int):
+    def __init__(self, base: SentenceEncoder, session, layer: int):  # noqa: D107  # no model is loaded again
+        self.__dict__.update(base.__dict__)
         self.session = session
         self.feeds = [i.name for i in session.get_inputs()]
-        self.base = base
         self.layer = layer
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, None)[0]
 
     def encode_with_states(self, texts: list[str], layer: int) -> tuple[np.ndarray, list[TokenStates]]:
         if layer != self.layer:
             raise ValueError(f"this export gives the states after layer {self.layer}, not {layer}")
-        return self._encode(texts, layer)
+        return super().encode_with_states(texts, layer)
 
-    def _encode(self, texts: list[str], layer: int | None) -> tuple[np.ndarray, list[TokenStates]]:
-        base = self.base
-        distinct = list(dict.fromkeys(texts))
-        if len(distinct) < len(texts):
-            position = {text: i for i, text in enumerate(distinct)}
-            embeddings, states = self._encode(distinct, layer)
-            where = [position[t] for t in texts]
-            return embeddings[where], [states[i] for i in where] if states else []
-        out = np.zeros((len(texts), base.dim), dtype=np.float32)
-        states: list[TokenStates | None] = [None] * len(texts) if layer is not None else []
-        if not texts:
-            return out, []
-        tokens = base.tokenizer(texts, truncation=True, max_length=base.max_length,
-                                return_offsets_mapping=layer is not None)
-        offsets = tokens.pop("offset_mapping", None)
+    def _forward(self, batch: dict[str, torch.Tensor], layer: int | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         wanted = list(OUTPUTS) if layer is not None else [OUTPUTS[0]]
-        for idx in token_batches([len(ids) for ids in tokens["input_ids"]], base.max_tokens, base.batch_size):
-            batch = padded(tokens, idx, base.pad_id)
-            result = self.session.run(wanted, {name: batch[name] for name in self.feeds})
-            out[idx] = pooled(result[0], batch["attention_mask"], base.cls_pooling)
-            if layer is not None:
-                for j, i in enumerate(idx):
-                    n = len(offsets[i])
-                    states[i] = TokenStates(torch.from_numpy(result[1][j, :n].copy()),
-                                            np.asarray(offsets[i], dtype=np.int64).reshape(n, 2))
-        return out, states  # type: ignore[return-value]  # every slot is filled above
+        result = self.session.run(wanted, {name: batch[name].numpy() for name in self.feeds})
+        return torch.from_numpy(result[0]).float(), torch.from_numpy(result[1]).float() if layer is not None else None
 
 
 def agreement(reference: list[tuple[np.ndarray, list[TokenStates]]],

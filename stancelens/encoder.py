@@ -91,9 +91,7 @@ class SentenceEncoder:
         offsets = tokens.pop("offset_mapping", None)
         for idx in token_batches([len(ids) for ids in tokens["input_ids"]], self.max_tokens, self.batch_size):
             batch = self._padded(tokens, idx)
-            with self.compute():
-                result = self.model(**batch, output_hidden_states=layer is not None)
-            hidden = result.last_hidden_state.float()
+            hidden, inner = self._forward(batch, layer)
             if self.cls_pooling:
                 pooled = hidden[:, 0]
             else:
@@ -101,13 +99,20 @@ class SentenceEncoder:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, dim=-1)
             out[idx] = pooled.numpy()
-            if layer is not None:
-                inner = result.hidden_states[layer].float()
+            if inner is not None:
                 for j, i in enumerate(idx):
                     # A slice of a row is a view: clone it, so the batch's hidden states are not kept alive.
                     n = len(offsets[i])
                     states[i] = TokenStates(inner[j, :n].clone(), np.asarray(offsets[i], dtype=np.int64).reshape(n, 2))
         return out, states  # type: ignore[return-value]  # every slot is filled above
+
+    def _forward(self, batch: dict[str, torch.Tensor], layer: int | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One padded batch through the model: the last layer's states and, with `layer`, that layer's, as
+        float32 (batch, tokens, dim). The one step another runtime (eval/onnx_encoder.py) replaces."""
+        with self.compute():
+            result = self.model(**batch, output_hidden_states=layer is not None)
+        inner = result.hidden_states[layer].float() if layer is not None else None
+        return result.last_hidden_state.float(), inner
 
     def _padded(self, tokens, idx: list[int]) -> dict[str, torch.Tensor]:
         """The batch `idx` of `tokens`, padded on the right to its longest item."""
